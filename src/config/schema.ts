@@ -1,0 +1,106 @@
+/**
+ * The suite schema: the single source of truth for suite files, CLI overrides and the
+ * exported JSON Schema. Types are inferred from it (z.infer), never written twice.
+ * YAML keys are snake_case, as in vLLM's and k6's configs.
+ */
+import { z } from "zod";
+
+export const SIM_PROFILES = ["default", "seed", "fast"] as const;
+
+/** Knobs of the embedded simulator (used when a target has no url). */
+export const simKnobsSchema = z
+  .object({
+    profile: z.enum(SIM_PROFILES).default("default").describe("timing profile: default (fast), seed (reproduces the seed report's service), fast (tests)"),
+    prefix_caching: z.boolean().optional().describe("block-hashed prefix cache on/off (profile default: on)"),
+    chunked_prefill: z.boolean().optional().describe("chunked prefill on/off (profile default: on)"),
+    max_num_seqs: z.int().positive().optional().describe("most sequences decoded at once; more wait in a queue"),
+    fail_rate: z.number().min(0).max(1).optional().describe("fraction of requests answered with HTTP 500"),
+    time_scale: z.number().positive().optional().describe("multiplies every simulated duration (0.1 = ten times faster)"),
+    api_key: z.string().optional().describe("require this bearer token (tests only; real keys come from api_key_env)"),
+    seed: z.int().optional().describe("seed of the deterministic text generator"),
+  })
+  .strict();
+
+export const timeoutsSchema = z
+  .object({
+    connect_ms: z.number().positive().default(5_000),
+    first_byte_ms: z.number().positive().default(120_000),
+    between_tokens_ms: z.number().positive().default(60_000),
+    total_ms: z.number().positive().default(600_000),
+  })
+  .strict();
+
+export const targetSchema = z
+  .object({
+    name: z.string().min(1).optional().describe("label used in reports"),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("base URL of the OpenAI-compatible API, ending in /v1 (absent: the embedded simulator)"),
+    model: z.string().min(1).optional().describe("model name sent in requests (absent: the first of GET /v1/models)"),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as VLLM_API_KEY")
+      .optional()
+      .describe("name of the environment variable holding the API key (never the key itself)"),
+    timeouts: timeoutsSchema.prefault({}),
+    stream: z.boolean().default(true).describe("stream responses (needed for TTFT)"),
+    continuous_usage: z.boolean().default(true).describe("ask for stream_options.continuous_usage_stats (vLLM/SGLang); retried without it if refused"),
+    extra_body: z.record(z.string(), z.unknown()).optional().describe("extra fields merged into every request body"),
+    sim: simKnobsSchema.optional().describe("simulator knobs when url is absent"),
+  })
+  .strict();
+
+/**
+ * A threshold is "<metric> <op> <value>", e.g. "ttft.mean < 4000", "success_rate > 95%".
+ * The metric names a scenario publishes are checked when the suite is resolved.
+ */
+export const THRESHOLD_RE = /^\s*([a-z_][a-z0-9_.]*)\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(%|ms|s|tok\/s)?\s*$/;
+export const thresholdSchema = z
+  .string()
+  .regex(THRESHOLD_RE, 'a threshold like "ttft.mean < 4000", "degradation.ttft < 20%" or "success_rate > 95%"');
+
+const windowSchema = z
+  .tuple([z.int().positive(), z.int().positive()])
+  .refine(([a, b]) => a <= b, "a window is [first turn, last turn] with first <= last");
+
+export const conversationScenarioSchema = z
+  .object({
+    kind: z.literal("conversation"),
+    name: z.string().min(1).default("conversation"),
+    turns: z.int().min(1).max(500).default(15).describe("user turns per session; each turn resends the whole history"),
+    iterations: z.int().min(1).max(1000).default(3).describe("sessions run one after another"),
+    windows: z.array(windowSchema).min(1).optional().describe("turn windows [first, last] for degradation (default: thirds, as the seed's 1-5, 6-10, 11-15)"),
+    script: z.string().min(1).default("auto").describe('conversation script: "auto" (a different built-in topic per iteration), a built-in name, or a YAML file path'),
+    system_prompt: z.string().optional(),
+    max_tokens: z.int().positive().default(256).describe("max_tokens of each reply"),
+    temperature: z.number().min(0).max(2).default(0.7),
+    seed: z.int().optional().describe("sent as the request seed where set"),
+    thresholds: z.array(thresholdSchema).optional().describe("verdicts; default: the seed report's thresholds"),
+  })
+  .strict();
+
+export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenarioSchema]);
+
+export const suiteSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dot, dash, underscore").default("suite"),
+    description: z.string().optional(),
+    target: targetSchema.prefault({}),
+    scenarios: z.array(scenarioSchema).min(1),
+    output: z
+      .object({
+        dir: z.string().min(1).default("runs").describe("parent folder of run folders"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type SimKnobs = z.infer<typeof simKnobsSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type ConversationScenarioConfig = z.infer<typeof conversationScenarioSchema>;
+export type ScenarioConfig = z.infer<typeof scenarioSchema>;
+export type Suite = z.infer<typeof suiteSchema>;
+export type SuiteInput = z.input<typeof suiteSchema>;
