@@ -2,6 +2,9 @@
  * The suite schema: the single source of truth for suite files, CLI overrides and the
  * exported JSON Schema. Types are inferred from it (z.infer), never written twice.
  * YAML keys are snake_case, as in vLLM's and k6's configs.
+ * Checks that span several fields (windows within turns, unique scenario names, an API key
+ * written where its variable's name belongs, sim knobs with a url) live in load.ts
+ * (validateSuiteObject), so these objects stay plain, extendable zod objects.
  */
 import { z } from "zod";
 
@@ -23,12 +26,13 @@ export const simKnobsSchema = z
 
 export const timeoutsSchema = z
   .object({
-    connect_ms: z.number().positive().default(5_000),
-    first_byte_ms: z.number().positive().default(120_000),
-    between_tokens_ms: z.number().positive().default(60_000),
-    total_ms: z.number().positive().default(600_000),
+    connect_ms: z.number().positive().default(5_000).describe("TCP/TLS connection timeout, ms"),
+    first_byte_ms: z.number().positive().default(120_000).describe("longest wait for the first response byte, ms (prefill of a long history included)"),
+    between_tokens_ms: z.number().positive().default(60_000).describe("longest silence between two streamed chunks, ms"),
+    total_ms: z.number().positive().default(600_000).describe("longest whole request, ms"),
   })
-  .strict();
+  .strict()
+  .describe("per-request timeouts; a request that times out is recorded as a timeout error");
 
 export const targetSchema = z
   .object({
@@ -49,7 +53,8 @@ export const targetSchema = z
     extra_body: z.record(z.string(), z.unknown()).optional().describe("extra fields merged into every request body"),
     sim: simKnobsSchema.optional().describe("simulator knobs when url is absent"),
   })
-  .strict();
+  .strict()
+  .describe("the server under test; without url, the embedded simulator");
 
 /**
  * A threshold is "<metric> <op> <value>", e.g. "ttft.mean < 4000", "success_rate > 95%".
@@ -66,15 +71,15 @@ const windowSchema = z
 
 export const conversationScenarioSchema = z
   .object({
-    kind: z.literal("conversation"),
-    name: z.string().min(1).default("conversation"),
+    kind: z.literal("conversation").describe("long multi-turn conversations (the seed report's Phase 2.2)"),
+    name: z.string().min(1).default("conversation").describe("label in reports, --scenario and --set; unique in a suite"),
     turns: z.int().min(1).max(500).default(15).describe("user turns per session; each turn resends the whole history"),
     iterations: z.int().min(1).max(1000).default(3).describe("sessions run one after another"),
     windows: z.array(windowSchema).min(1).optional().describe("turn windows [first, last] for degradation (default: thirds, as the seed's 1-5, 6-10, 11-15)"),
     script: z.string().min(1).default("auto").describe('conversation script: "auto" (a different built-in topic per iteration), a built-in name, or a YAML file path'),
-    system_prompt: z.string().optional(),
+    system_prompt: z.string().optional().describe("system message of every session (default: the script's own)"),
     max_tokens: z.int().positive().default(256).describe("max_tokens of each reply"),
-    temperature: z.number().min(0).max(2).default(0.7),
+    temperature: z.number().min(0).max(2).default(0.7).describe("sampling temperature of each request"),
     seed: z.int().optional().describe("sent as the request seed where set"),
     thresholds: z.array(thresholdSchema).optional().describe("verdicts; default: the seed report's thresholds"),
   })
@@ -84,17 +89,22 @@ export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenario
 
 export const suiteSchema = z
   .object({
-    $schema: z.string().optional(),
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dot, dash, underscore").default("suite"),
-    description: z.string().optional(),
+    $schema: z.string().optional().describe("path or URL of this JSON Schema, for editors; ignored by shakedown"),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, "a name made of letters, digits, dot, dash and underscore")
+      .default("suite")
+      .describe("suite name, part of run folder names"),
+    description: z.string().optional().describe("free text shown in reports"),
     target: targetSchema.prefault({}),
-    scenarios: z.array(scenarioSchema).min(1),
+    scenarios: z.array(scenarioSchema).min(1).describe("the scenarios to run, in order"),
     output: z
       .object({
         dir: z.string().min(1).default("runs").describe("parent folder of run folders"),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe("where runs are written"),
   })
   .strict();
 
