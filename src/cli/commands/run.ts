@@ -1,0 +1,68 @@
+/** `shakedown run [suite]`: resolve the suite, execute it, print the summary, map the exit code. */
+import { resolveSuite } from "../../config/resolve.js";
+import { ConfigError, EXIT } from "../../errors.js";
+import { executeRun } from "../../run/executor.js";
+import { RunEvents } from "../../run/events.js";
+import { attachProgress } from "../progress.js";
+import { simKnobsFromFlags, type SimFlags } from "../options.js";
+import { exitCodeFor, printSummary } from "../summary.js";
+
+export interface RunFlags extends SimFlags {
+  target?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  scenario?: string;
+  set: string[];
+  out?: string;
+  json?: boolean;
+  simApiKey?: string;
+}
+
+export async function runCommand(suiteFile: string | undefined, flags: RunFlags): Promise<number> {
+  const sim = simKnobsFromFlags(flags);
+  if (flags.target !== undefined && Object.keys(sim).length > 0) {
+    throw new ConfigError("simulator options (--profile, --prefix-caching, …) apply only when no --target is given.");
+  }
+  const suite = resolveSuite({
+    ...(suiteFile !== undefined ? { file: suiteFile } : {}),
+    ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}),
+    sets: flags.set,
+    target: {
+      ...(flags.target !== undefined ? { url: flags.target } : {}),
+      ...(flags.model !== undefined ? { model: flags.model } : {}),
+      ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+    },
+    ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+    ...(Object.keys(sim).length > 0 ? { sim } : {}),
+  });
+
+  const events = new RunEvents();
+  const detach = attachProgress(events);
+  const controller = new AbortController();
+  let signalName: string | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signalName !== undefined) {
+      process.stderr.write(`\n${name} again: exiting now; records written so far are in the run folder.\n`);
+      process.exit(EXIT.interrupted);
+    }
+    signalName = name;
+    process.stderr.write(`\n${name}: stopping; keeping every record and writing an incomplete report (send again to quit at once)…\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const { dir, results } = await executeRun(suite, {
+      signal: controller.signal,
+      events,
+      interruptionReason: () => signalName,
+    });
+    printSummary(results, dir, flags.json ? process.stderr : process.stdout);
+    if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+    return exitCodeFor(results);
+  } finally {
+    detach();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

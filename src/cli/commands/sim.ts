@@ -1,0 +1,41 @@
+/** `shakedown sim`: serve the embedded simulator until SIGINT/SIGTERM. */
+import { startSimulator } from "../../sim/index.js";
+import { EXIT } from "../../errors.js";
+import type { SimFlags } from "../options.js";
+
+export interface SimCommandFlags extends SimFlags {
+  port: number;
+  host: string;
+  apiKey?: string;
+  model?: string;
+}
+
+export async function simCommand(flags: SimCommandFlags): Promise<number> {
+  const sim = await startSimulator({
+    port: flags.port,
+    host: flags.host,
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+    ...(flags.prefixCaching !== undefined ? { prefixCaching: flags.prefixCaching } : {}),
+    ...(flags.chunkedPrefill !== undefined ? { chunkedPrefill: flags.chunkedPrefill } : {}),
+    ...(flags.maxNumSeqs !== undefined ? { maxNumSeqs: flags.maxNumSeqs } : {}),
+    ...(flags.failRate !== undefined ? { failRate: flags.failRate } : {}),
+    ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}),
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+  });
+  const o = sim.options;
+  process.stdout.write(
+    `shakedown simulator (a timing model of a vLLM-like server, not a model) listening on ${sim.baseUrl}\n` +
+      `profile ${o.profile}, model "${o.model}", prefix caching ${o.prefixCaching ? "on" : "off"}, chunked prefill ${o.chunkedPrefill ? "on" : "off"}, ` +
+      `max-num-seqs ${o.maxNumSeqs}, fail-rate ${o.failRate}, time-scale ${o.timeScale}${o.apiKey ? ", API key required" : ""}\n` +
+      `try: shakedown run --target ${sim.baseUrl}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await sim.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,86 @@
+/**
+ * The shakedown command line: wiring only. Flags become a resolved suite or simulator
+ * options; the work happens in run/, sim/ and report/.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { EXIT, ShakedownError } from "../errors.js";
+import { TOOL_VERSION } from "../version.js";
+import { runCommand, type RunFlags } from "./commands/run.js";
+import { simCommand, type SimCommandFlags } from "./commands/sim.js";
+import { reportCommand } from "./commands/report.js";
+import { collect, fraction, integer, onOff, port, positiveInt, positiveNumber, profile } from "./options.js";
+
+function addSimKnobs(cmd: Command, forRun: boolean): Command {
+  const p = forRun ? "simulator (no --target): " : "";
+  return cmd
+    .addOption(new Option("--profile <name>", `${p}timing profile: default, seed, fast`).argParser(profile))
+    .addOption(new Option("--prefix-caching <on|off>", `${p}prefix cache`).argParser(onOff))
+    .addOption(new Option("--chunked-prefill <on|off>", `${p}chunked prefill`).argParser(onOff))
+    .addOption(new Option("--max-num-seqs <n>", `${p}most sequences running at once`).argParser(positiveInt))
+    .addOption(new Option("--fail-rate <f>", `${p}fraction of requests answered with HTTP 500`).argParser(fraction))
+    .addOption(new Option("--time-scale <x>", `${p}multiplies every simulated duration`).argParser(positiveNumber))
+    .addOption(new Option("--seed <n>", `${p}seed of the generated text`).argParser(integer));
+}
+
+export function buildProgram(setExit: (code: number) => void = () => undefined): Command {
+  const program = new Command("shakedown")
+    .description("Validate and benchmark OpenAI-compatible LLM inference servers with honest numbers.")
+    .version(TOOL_VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  const run = program
+    .command("run")
+    .description("run a suite (the built-in default suite when none is given) against a target (the embedded simulator when none is given)")
+    .argument("[suite]", "suite YAML file")
+    .option("--target <url>", "base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1")
+    .option("--model <name>", "model name (default: the first listed by GET /v1/models)")
+    .option("--api-key-env <VAR>", "environment variable holding the API key (sent as Authorization: Bearer)")
+    .option("--scenario <name>", "run only this scenario (a kind such as conversation, or a scenario name)")
+    .option("--set <path=value>", "override a suite option, e.g. --set conversation.turns=5 (repeatable)", collect, [])
+    .option("--out <dir>", "parent folder of run folders (default: runs)")
+    .option("--json", "print results.json on stdout (progress and summary go to stderr)")
+    .option("--sim-api-key <key>", "simulator (no --target): require this bearer key (for tests)");
+  addSimKnobs(run, true).action(async (suite: string | undefined, opts: RunFlags) => setExit(await runCommand(suite, opts)));
+
+  const sim = program
+    .command("sim")
+    .description("start the embedded OpenAI-compatible simulator (a timing model of a vLLM-like server, not a model)")
+    .addOption(new Option("--port <port>", "port to listen on (0 = any free port)").argParser(port).default(8000))
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--api-key <key>", "require this bearer key")
+    .option("--model <name>", "model name it serves");
+  addSimKnobs(sim, false).action(async (opts: SimCommandFlags) => setExit(await simCommand(opts)));
+
+  program
+    .command("report")
+    .description("re-analyse a run folder offline and re-render results.json and report.md")
+    .argument("<dir>", "run folder (runs/<timestamp>-<suite>)")
+    .option("--json", "print results.json on stdout")
+    .action(async (dir: string, opts: { json?: boolean }) => setExit(await reportCommand(dir, opts)));
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every parse error is a usage error.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof ShakedownError) {
+      process.stderr.write(`shakedown: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`shakedown: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+}

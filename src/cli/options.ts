@@ -1,0 +1,72 @@
+/** Parsers for option values shared by several commands. */
+import { InvalidArgumentError } from "commander";
+import { SIM_PROFILES, type SimKnobs } from "../config/schema.js";
+
+export function onOff(v: string): boolean {
+  if (/^(on|true|yes|1)$/i.test(v)) return true;
+  if (/^(off|false|no|0)$/i.test(v)) return false;
+  throw new InvalidArgumentError("expected on or off.");
+}
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer.");
+  return n;
+}
+
+export function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number 0-65535 (0 = any free port).");
+  return n;
+}
+
+export function fraction(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a number between 0 and 1.");
+  return n;
+}
+
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number.");
+  return n;
+}
+
+export function integer(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("expected an integer.");
+  return n;
+}
+
+export function profile(v: string): (typeof SIM_PROFILES)[number] {
+  if ((SIM_PROFILES as readonly string[]).includes(v)) return v as (typeof SIM_PROFILES)[number];
+  throw new InvalidArgumentError(`expected one of ${SIM_PROFILES.join(", ")}.`);
+}
+
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+/** Simulator knob flags, camelCased by commander. */
+export interface SimFlags {
+  profile?: SimKnobs["profile"];
+  prefixCaching?: boolean;
+  chunkedPrefill?: boolean;
+  maxNumSeqs?: number;
+  failRate?: number;
+  timeScale?: number;
+  seed?: number;
+}
+
+export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial<SimKnobs> {
+  const k: Partial<SimKnobs> = {};
+  if (f.profile !== undefined) k.profile = f.profile;
+  if (f.prefixCaching !== undefined) k.prefix_caching = f.prefixCaching;
+  if (f.chunkedPrefill !== undefined) k.chunked_prefill = f.chunkedPrefill;
+  if (f.maxNumSeqs !== undefined) k.max_num_seqs = f.maxNumSeqs;
+  if (f.failRate !== undefined) k.fail_rate = f.failRate;
+  if (f.timeScale !== undefined) k.time_scale = f.timeScale;
+  if (f.seed !== undefined) k.seed = f.seed;
+  if (f.simApiKey !== undefined) k.api_key = f.simApiKey;
+  return k;
+}

@@ -1,0 +1,57 @@
+/**
+ * Progress display: subscribes to run events and writes to stderr (stdout stays clean
+ * for --json). On a TTY one live status line is rewritten; otherwise one plain line per
+ * request, readable in CI logs.
+ */
+import { clearLine, cursorTo } from "node:readline";
+import type { RunEvents } from "../run/events.js";
+import { deriveRequestMetrics } from "../metrics/index.js";
+import { fmtMs } from "../report/format.js";
+
+export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
+  const tty = Boolean(stream.isTTY) && process.env.CI === undefined;
+  let scenario = "";
+  let planned = 0;
+  let done = 0;
+  let failed = 0;
+  let sessionText = "";
+  const write = (line: string) => {
+    if (tty) {
+      clearLine(stream, 0);
+      cursorTo(stream, 0);
+      stream.write(line.slice(0, (stream.columns ?? 120) - 1));
+    } else {
+      stream.write(line + "\n");
+    }
+  };
+  events.on("scenario:start", (e) => {
+    scenario = e.name;
+    planned = e.plannedRequests;
+    done = 0;
+    failed = 0;
+    if (!tty) write(`[${e.name}] ${e.kind}: ${e.plannedRequests} requests planned`);
+  });
+  events.on("session:start", (e) => {
+    sessionText = `iteration ${e.iteration}/${e.sessions}`;
+  });
+  events.on("request:end", (rec) => {
+    done++;
+    if (!rec.result.ok) failed++;
+    const m = deriveRequestMetrics(rec.result);
+    const where = rec.turn !== undefined ? `${sessionText} turn ${rec.turn}` : rec.id;
+    const status = rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)}  E2E ${fmtMs(m.e2eMs)}` : `failed: ${rec.result.error?.kind ?? "?"}`;
+    write(
+      tty
+        ? `[${scenario}] ${done}/${planned}  ${where}  ${status}${failed ? `  (${failed} failed)` : ""}`
+        : `[${scenario}] ${done}/${planned} ${where}: ${status}`,
+    );
+  });
+  events.on("scenario:end", () => {
+    if (tty) stream.write("\n");
+  });
+  events.on("warning", (w) => {
+    if (tty) stream.write("\n");
+    stream.write(`warning: ${w}\n`);
+  });
+  return () => events.removeAllListeners();
+}

@@ -1,0 +1,100 @@
+/** The conversation scenario's section of the Markdown report. */
+import type { ConversationDetail } from "../scenarios/conversation/analyze.js";
+import type { ScenarioResult } from "../scenarios/types.js";
+import { fmtDuration, fmtMs, fmtNum, fmtPct, fmtSignedPct, table } from "./format.js";
+
+const turnsLabel = (w: [number, number]) => (w[0] === w[1] ? `turn ${w[0]}` : `turns ${w[0]}-${w[1]}`);
+
+export function renderConversationSection(r: ScenarioResult<ConversationDetail>): string {
+  const d = r.detail;
+  const out: string[] = [];
+
+  out.push("### Per iteration");
+  out.push(
+    table(
+      ["Iteration", ...d.windows.map((w) => `TTFT ${turnsLabel(w)}`), "Degradation", "Duration", "Output tok/s", "E2E mean", "Success"],
+      d.perIteration.map((p) => [
+        String(p.iteration),
+        ...p.windowTtftMeans.map(fmtMs),
+        fmtSignedPct(p.degradation),
+        fmtDuration(p.durationMs),
+        fmtNum(p.outputTpsMean),
+        fmtMs(p.e2eMean),
+        `${p.ok}/${p.requests}`,
+      ]),
+    ),
+  );
+  out.push(
+    "Degradation = mean TTFT of the last window / mean TTFT of the first window − 1: **positive means slower** at the end of the conversation.",
+  );
+
+  out.push("### Per window of turns (all iterations pooled)");
+  out.push(
+    table(
+      ["Turns", "n", "TTFT mean", "TTFT std", "TTFT p90", "E2E mean", "Prompt tokens (mean)", "Cached tokens (mean)"],
+      d.perWindow.map((w) => [
+        turnsLabel(w.window),
+        String(w.n),
+        fmtMs(w.ttft?.mean),
+        fmtMs(w.ttft?.std),
+        fmtMs(w.ttft?.p90),
+        fmtMs(w.e2e?.mean),
+        fmtNum(w.promptTokensMean, 0),
+        fmtNum(w.cachedTokensMean, 0),
+      ]),
+    ),
+  );
+
+  out.push("### TTFT per turn");
+  out.push(
+    table(
+      ["Turn", "n", "TTFT mean", "min", "p50", "max", "E2E mean", "Prompt tokens", "Cached tokens"],
+      d.perTurn.map((t) => [
+        String(t.turn),
+        String(t.n),
+        fmtMs(t.ttft?.mean),
+        fmtMs(t.ttft?.min),
+        fmtMs(t.ttft?.p50),
+        fmtMs(t.ttft?.max),
+        fmtMs(t.e2eMean),
+        fmtNum(t.promptTokensMean, 0),
+        fmtNum(t.cachedTokensMean, 0),
+      ]),
+    ),
+  );
+
+  out.push("### TTFT against history length");
+  if (d.trend) {
+    const share =
+      d.trend.explainedShare !== undefined
+        ? ` Between the first and the last window, the fit attributes **${fmtPct(d.trend.explainedShare)}** of the change in mean TTFT to the longer prompt.`
+        : "";
+    out.push(
+      `TTFT grows by **${fmtNum(d.trend.slopeMsPer1k)} ms per 1 000 prompt tokens** (least-squares fit over ${d.trend.n} requests, r² = ${fmtNum(d.trend.r2, 2)}).${share}` +
+        (d.trend.r2 < 0.3 ? " The fit is weak (r² < 0.3): prompt length explains little of the variation." : ""),
+    );
+  } else {
+    out.push("Not enough streamed requests with prompt token counts to fit a trend (needs 3 and varying prompt lengths).");
+  }
+
+  out.push("### Against the seed report (Phase 2.2)");
+  out.push(
+    "The seed's “TTFT” was the full response time of a non-streamed request, so it compares with our **E2E latency**, not with our TTFT.",
+  );
+  const s = d.seed;
+  const worst = r.metrics["degradation.ttft_max"]?.value;
+  out.push(
+    table(
+      ["Figure", "Seed report", "This run"],
+      [
+        ["“TTFT” as the seed measured it = E2E latency (mean)", fmtMs(s.reportedTtftMs), fmtMs(d.overall.e2e?.mean)],
+        ["Spread of that figure (std)", fmtMs(s.reportedTtftStdMs), fmtMs(d.overall.e2e?.std)],
+        ["True TTFT (first streamed token, mean)", "not measured", fmtMs(d.overall.ttft?.mean)],
+        ["Output tok/s (mean per request)", fmtNum(s.tokensPerSecond), fmtNum(d.overall.outputTps?.mean)],
+        ["Worst iteration degradation", `${fmtPct(s.worstDegradation)} (sign lost: was −13.7 %)`, fmtSignedPct(worst)],
+        ["Turns × iterations", `${s.turns} × ${s.iterations}`, `${d.turns} × ${d.iterations}`],
+      ],
+    ),
+  );
+  return out.join("\n\n");
+}

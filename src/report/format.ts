@@ -1,0 +1,67 @@
+/** Number and table formatting shared by the text renderers. */
+import type { MetricValue } from "../scenarios/types.js";
+
+export function fmtMs(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return "—";
+  return Math.abs(v) >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
+}
+
+export function fmtDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "—";
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A signed percentage: +12.3 % means larger (slower, for latencies). */
+export function fmtSignedPct(ratio: number | undefined): string {
+  if (ratio === undefined || !Number.isFinite(ratio)) return "—";
+  const p = ratio * 100;
+  return `${p >= 0 ? "+" : "−"}${Math.abs(p).toFixed(1)} %`;
+}
+
+export function fmtPct(fraction: number | undefined): string {
+  if (fraction === undefined || !Number.isFinite(fraction)) return "—";
+  return `${(fraction * 100).toFixed(1)} %`;
+}
+
+export function fmtNum(v: number | undefined, digits = 1): string {
+  if (v === undefined || !Number.isFinite(v)) return "—";
+  return v.toFixed(digits);
+}
+
+export function fmtMetric(v: number | undefined, unit: MetricValue["unit"]): string {
+  switch (unit) {
+    case "ms":
+      return fmtMs(v);
+    case "tok/s":
+      return v === undefined ? "—" : `${fmtNum(v)} tok/s`;
+    case "tokens":
+      return v === undefined ? "—" : `${fmtNum(v, 0)} tokens`;
+    case "ratio":
+      return fmtSignedPct(v);
+    case "fraction":
+      return fmtPct(v);
+    case "ms/1k tokens":
+      return v === undefined ? "—" : `${fmtNum(v)} ms per 1k tokens`;
+  }
+}
+
+/** Escapes untrusted text for a Markdown table cell (model output, server messages). */
+export function cell(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return cut.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export const STATUS_ICON = {
+  pass: "✅ pass",
+  fail: "❌ fail",
+  not_measured: "➖ not measured",
+  incomplete: "⚠️ incomplete",
+} as const;

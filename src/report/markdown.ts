@@ -1,0 +1,143 @@
+/**
+ * report.md: the human report of a run. Pure: results in, text out, so a run folder can
+ * be re-rendered offline. Untrusted text (server messages, model output) is escaped.
+ */
+import type { ConversationDetail } from "../scenarios/conversation/analyze.js";
+import type { MetricValue, ScenarioResult } from "../scenarios/types.js";
+import type { RunResults } from "../store/run-folder.js";
+import { renderConversationSection } from "./conversation.js";
+import { cell, fmtDuration, fmtMetric, STATUS_ICON, table } from "./format.js";
+
+const SECTION_RENDERERS: Record<string, (r: ScenarioResult<never>) => string> = {
+  conversation: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
+};
+
+/** Names the figures of the synthesis table. */
+const FIGURE_LABELS: Record<string, string> = {
+  "ttft.mean": "TTFT mean",
+  "ttft.std": "TTFT std dev",
+  "ttft.p50": "TTFT p50",
+  "ttft.p90": "TTFT p90",
+  "ttft.p99": "TTFT p99",
+  "e2e.mean": "E2E latency mean",
+  "e2e.p90": "E2E latency p90",
+  "tpot.mean": "TPOT mean",
+  "itl.p99": "ITL p99",
+  "output_tps.mean": "Output tok/s per request (mean)",
+  "degradation.ttft": "TTFT degradation, last vs first window (pooled)",
+  "degradation.ttft_max": "TTFT degradation, worst iteration",
+  "degradation.e2e": "E2E degradation, last vs first window (pooled)",
+  success_rate: "Success rate",
+  ttft_slope_ms_per_1k: "TTFT slope per 1k prompt tokens",
+  "prompt_tokens.max": "Largest prompt",
+  "cached_tokens.mean": "Cached prompt tokens (mean)",
+};
+
+/** Figures shown in the synthesis even without a threshold. */
+const KEY_FIGURES = [
+  "ttft.mean",
+  "ttft.std",
+  "ttft.p90",
+  "ttft.p99",
+  "e2e.mean",
+  "tpot.mean",
+  "output_tps.mean",
+  "degradation.ttft",
+  "degradation.ttft_max",
+  "success_rate",
+  "ttft_slope_ms_per_1k",
+  "prompt_tokens.max",
+];
+
+function thresholdText(op: string, limit: number, unit: MetricValue["unit"]): string {
+  return `${op} ${fmtMetric(limit, unit === "ratio" ? "fraction" : unit)}`;
+}
+
+function synthesis(r: ScenarioResult): string {
+  const rows: string[][] = [];
+  const seen = new Set<string>();
+  for (const v of r.verdicts) {
+    const mv = r.metrics[v.metric];
+    const unit = mv?.unit ?? "ms";
+    rows.push([
+      FIGURE_LABELS[v.metric] ?? v.metric,
+      fmtMetric(v.value, unit),
+      thresholdText(v.op, v.limit, unit),
+      STATUS_ICON[v.status],
+      String(v.n ?? mv?.n ?? 0),
+    ]);
+    seen.add(v.metric);
+  }
+  for (const name of KEY_FIGURES) {
+    const mv = r.metrics[name];
+    if (!mv || seen.has(name)) continue;
+    rows.push([FIGURE_LABELS[name] ?? name, fmtMetric(mv.value, mv.unit), "", "", String(mv.n)]);
+  }
+  return table(["Figure", "Value", "Threshold", "Status", "n"], rows);
+}
+
+function scenarioSection(r: ScenarioResult): string {
+  const out: string[] = [];
+  const passed = r.verdicts.filter((v) => v.status === "pass").length;
+  out.push(`## Scenario \`${r.name}\` (${r.kind})`);
+  out.push(
+    `**Verdict: ${STATUS_ICON[r.status]}** — ${passed}/${r.verdicts.length} thresholds met; ${r.requests.ok}/${r.requests.total} requests succeeded.`,
+  );
+  out.push("### Synthesis");
+  out.push(synthesis(r));
+  const render = SECTION_RENDERERS[r.kind];
+  if (render) out.push(render(r as ScenarioResult<never>));
+  if (r.errors.length > 0) {
+    out.push("### Errors");
+    out.push(table(["Error", "Count", "Example"], r.errors.map((e) => [cell(e.kind), String(e.count), cell(e.example)])));
+  }
+  out.push("### Method");
+  const m: string[] = [
+    `${r.requests.total} requests were sent; figures rest on the ${r.requests.ok} that succeeded unless a row says otherwise (column n).`,
+    "TTFT = first token-bearing streamed chunk (answer, reasoning or tool call) − request sent; E2E = last byte − request sent; TPOT = (E2E − TTFT) / (output tokens − 1); output tok/s per request = (output tokens − 1) / (E2E − TTFT). Clock: performance.now() in the client.",
+    "Percentiles interpolate linearly between ranks (numpy's default); a p99 over fewer than 100 samples is mostly the maximum.",
+    "Definitions, and how vLLM's benchmark, GuideLLM and AIPerf name the same figures: docs/metrics.md.",
+    ...r.notes,
+  ];
+  out.push(m.map((x) => `- ${x}`).join("\n"));
+  return out.join("\n\n");
+}
+
+export function renderMarkdownReport(res: RunResults): string {
+  const out: string[] = [];
+  const status = STATUS_ICON[res.status];
+  out.push(`# shakedown report — ${res.suite.name}`);
+  const t = res.target;
+  const targetText = t.simulated
+    ? `${t.url} — **shakedown's built-in simulator (profile \`${t.simProfile ?? "?"}\`), not a model**`
+    : t.url;
+  out.push(
+    table(
+      ["", ""],
+      [
+        ["Run", `\`${res.runId}\``],
+        ["Started (UTC)", res.startedAt],
+        ["Duration", fmtDuration(res.durationMs)],
+        ["Target", targetText],
+        ["Model", cell(t.model)],
+        ...(t.serverHeader ? [["Server", cell(t.serverHeader)]] : []),
+        ["Status", `**${status}**${res.interruption ? ` — ${cell(res.interruption)}` : ""}`],
+        ["Requests recorded", `${res.records.count} (records.jsonl)${res.records.tornTail ? ", last line torn and skipped" : ""}`],
+        ["Tool", `${res.tool.name} ${res.tool.version}, Node ${res.host.node}, ${res.host.cpus} CPUs`],
+      ],
+    ),
+  );
+  if (t.simulated) {
+    out.push(
+      `> **Simulated target.** These figures describe shakedown's simulator (profile \`${t.simProfile ?? "?"}\`, a timing model of a vLLM-like server, see docs/simulator.md), not any model or GPU. Point \`--target\` at a real server to measure one.`,
+    );
+  }
+  if (!res.complete) {
+    out.push(
+      `> **Incomplete run** (${cell(res.interruption ?? "interrupted")}). Every request that ended is kept in records.jsonl and analysed below; verdicts rest on what was measured.`,
+    );
+  }
+  for (const sc of res.scenarios) out.push(scenarioSection(sc));
+  if (res.scenarios.length === 0) out.push("No scenario recorded any request.");
+  return out.join("\n\n") + "\n";
+}

@@ -1,0 +1,41 @@
+/**
+ * Turns a run's records into results: runs every scenario's analysis and rolls the
+ * verdicts up. Pure: used at the end of a run and by `shakedown report DIR` offline.
+ */
+import { scenarioModule } from "../scenarios/registry.js";
+import type { ScenarioResult } from "../scenarios/types.js";
+import { RUN_FILES, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
+import type { RequestRecord } from "../store/records.js";
+
+export interface RunEnd {
+  complete: boolean;
+  interruption?: string;
+  endedAt?: string;
+  durationMs?: number;
+  tornTail?: boolean;
+  renderedAt?: string;
+}
+
+export function rollUpStatus(scenarios: ScenarioResult[], complete: boolean): RunStatus {
+  if (!complete) return "incomplete";
+  if (scenarios.some((s) => s.status === "fail")) return "fail";
+  if (scenarios.length > 0 && scenarios.every((s) => s.status === "not_measured")) return "not_measured";
+  return "pass";
+}
+
+export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd): RunResults {
+  const scenarios = manifest.suite.scenarios
+    .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
+    .map((cfg) => scenarioModule(cfg.kind).analyze(cfg as never, records, manifest.target));
+  return {
+    ...manifest,
+    ...(end.endedAt !== undefined ? { endedAt: end.endedAt } : {}),
+    ...(end.durationMs !== undefined ? { durationMs: end.durationMs } : {}),
+    complete: end.complete,
+    ...(end.interruption ? { interruption: end.interruption } : {}),
+    status: rollUpStatus(scenarios, end.complete),
+    records: { file: RUN_FILES.records, count: records.length, tornTail: end.tornTail ?? false },
+    scenarios,
+    renderedAt: end.renderedAt ?? new Date().toISOString(),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Connects to the suite's target: the embedded simulator when no url is given, else the
+ * real server. Checks it before the run (reachable, key accepted, model served).
+ */
+import { createClient, preflight, type ChatClient, type Endpoint } from "../client/index.js";
+import type { TargetConfig } from "../config/schema.js";
+import { AuthError, ConfigError } from "../errors.js";
+import { startSimulator, type RunningSimulator } from "../sim/index.js";
+import type { TargetInfo } from "../scenarios/types.js";
+
+export interface ConnectedTarget {
+  client: ChatClient;
+  info: TargetInfo;
+  /** The in-process simulator, when the target is simulated. */
+  sim?: RunningSimulator;
+  close(): Promise<void>;
+}
+
+function endpointFor(url: string, apiKey: string | undefined, t: TargetConfig): Endpoint {
+  return {
+    baseUrl: url,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    timeouts: {
+      connectMs: t.timeouts.connect_ms,
+      firstByteMs: t.timeouts.first_byte_ms,
+      betweenTokensMs: t.timeouts.between_tokens_ms,
+      totalMs: t.timeouts.total_ms,
+    },
+  };
+}
+
+/** Reads the API key from the environment variable the suite names; never from files or flags. */
+export function apiKeyFromEnv(name: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (name === undefined) return undefined;
+  const v = env[name];
+  if (v === undefined || v === "") {
+    throw new AuthError(`the API key variable ${name} is not set (or empty). Export it first: export ${name}=…`);
+  }
+  return v;
+}
+
+export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = process.env): Promise<ConnectedTarget> {
+  let sim: RunningSimulator | undefined;
+  let url = t.url;
+  let apiKey: string | undefined;
+  if (url === undefined) {
+    const k = t.sim ?? { profile: "default" as const };
+    sim = await startSimulator({
+      profile: k.profile,
+      port: 0,
+      ...(k.prefix_caching !== undefined ? { prefixCaching: k.prefix_caching } : {}),
+      ...(k.chunked_prefill !== undefined ? { chunkedPrefill: k.chunked_prefill } : {}),
+      ...(k.max_num_seqs !== undefined ? { maxNumSeqs: k.max_num_seqs } : {}),
+      ...(k.fail_rate !== undefined ? { failRate: k.fail_rate } : {}),
+      ...(k.time_scale !== undefined ? { timeScale: k.time_scale } : {}),
+      ...(k.api_key !== undefined ? { apiKey: k.api_key } : {}),
+      ...(k.seed !== undefined ? { seed: k.seed } : {}),
+    });
+    url = sim.baseUrl;
+    apiKey = k.api_key;
+  } else {
+    apiKey = apiKeyFromEnv(t.api_key_env, env);
+  }
+  const endpoint = endpointFor(url, apiKey, t);
+  try {
+    const pre = await preflight(endpoint, t.api_key_env !== undefined ? { apiKeyEnv: t.api_key_env } : {});
+    const served = pre.models.map((m) => m.id);
+    let model = t.model;
+    if (model === undefined) {
+      model = served[0];
+      if (model === undefined) throw new ConfigError(`${url}/models lists no model: give one with --model.`);
+    } else if (served.length > 0 && !served.includes(model)) {
+      throw new ConfigError(`model "${model}" is not served by ${url} (it serves: ${served.join(", ")}). Fix --model or target.model.`);
+    }
+    const client = createClient(endpoint);
+    const info: TargetInfo = {
+      url,
+      model,
+      simulated: sim !== undefined,
+      ...(sim ? { simProfile: sim.options.profile, simOptions: redactSimOptions(sim.options) } : {}),
+      models: pre.models.map((m) => ({ id: m.id, ...(m.maxModelLen !== undefined ? { maxModelLen: m.maxModelLen } : {}) })),
+      ...(pre.serverHeader !== undefined ? { serverHeader: pre.serverHeader } : {}),
+      ...(t.api_key_env !== undefined ? { apiKeyEnv: t.api_key_env } : {}),
+    };
+    return {
+      client,
+      info,
+      ...(sim ? { sim } : {}),
+      async close() {
+        await client.close();
+        await sim?.close();
+      },
+    };
+  } catch (e) {
+    await sim?.close();
+    throw e;
+  }
+}
+
+function redactSimOptions(o: object): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...(o as Record<string, unknown>) };
+  if ("apiKey" in copy && copy.apiKey !== undefined) copy.apiKey = "***";
+  return copy;
+}

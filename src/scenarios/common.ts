@@ -1,0 +1,28 @@
+/** Helpers shared by the analyses of several scenario kinds. */
+import type { Summary } from "../metrics/index.js";
+import type { RequestRecord } from "../store/records.js";
+import type { MetricValue } from "./types.js";
+
+/** Exposes a summary as named figures: `${prefix}.mean`, `${prefix}.p90`, … */
+export function summaryMetrics(prefix: string, s: Summary | undefined, unit: MetricValue["unit"]): Record<string, MetricValue> {
+  const n = s?.n ?? 0;
+  const out: Record<string, MetricValue> = {};
+  for (const stat of ["mean", "std", "min", "max", "p50", "p90", "p95", "p99"] as const) {
+    out[`${prefix}.${stat}`] = { value: s?.[stat], n, unit };
+  }
+  return out;
+}
+
+/** Failed requests grouped by error kind, with one example message each. */
+export function collectErrors(records: RequestRecord[]): { kind: string; count: number; example: string }[] {
+  const by = new Map<string, { kind: string; count: number; example: string }>();
+  for (const r of records) {
+    const e = r.result.error;
+    if (!e) continue;
+    const key = e.kind === "http_status" ? `http_${e.status ?? "?"}` : e.kind;
+    const cur = by.get(key);
+    if (cur) cur.count++;
+    else by.set(key, { kind: key, count: 1, example: e.message });
+  }
+  return [...by.values()].sort((a, b) => b.count - a.count);
+}

@@ -1,0 +1,24 @@
+/** Scenario kinds by name. A new kind registers here and in the suite schema. */
+import type { ScenarioConfig } from "../config/schema.js";
+import { checkThresholdMetrics, parseThreshold } from "../config/thresholds.js";
+import { conversationScenario } from "./conversation/index.js";
+import type { ScenarioModule } from "./types.js";
+
+const MODULES: Record<ScenarioConfig["kind"], ScenarioModule<never, unknown>> = {
+  conversation: conversationScenario as ScenarioModule<never, unknown>,
+};
+
+export function scenarioModule<C extends ScenarioConfig>(kind: C["kind"]): ScenarioModule<C, unknown> {
+  return MODULES[kind] as unknown as ScenarioModule<C, unknown>;
+}
+
+export const SCENARIO_KINDS = Object.keys(MODULES) as ScenarioConfig["kind"][];
+
+/** Checks what the schema cannot: thresholds name known metrics, options fit together. */
+export function validateScenario(config: ScenarioConfig): void {
+  const mod = scenarioModule(config.kind);
+  if (config.thresholds) {
+    checkThresholdMetrics(config.thresholds.map(parseThreshold), mod.metricNames, `scenario "${config.name}"`);
+  }
+  mod.validate?.(config);
+}

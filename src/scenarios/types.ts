@@ -1,0 +1,70 @@
+/**
+ * The contract between the executor and a scenario kind. A scenario drives requests
+ * (run) and analyses records (analyze, a pure function over records, so a finished run
+ * folder can be re-analysed offline).
+ */
+import type { ChatClient } from "../client/index.js";
+import type { ScenarioConfig, TargetConfig } from "../config/schema.js";
+import type { Verdict } from "../metrics/index.js";
+import type { RequestRecord } from "../store/records.js";
+import type { RunEvents } from "../run/events.js";
+
+export interface TargetInfo {
+  /** Base URL requests went to (the simulator's loopback URL when simulated). */
+  url: string;
+  model: string;
+  /** True when the target is shakedown's embedded simulator: never a model. */
+  simulated: boolean;
+  simProfile?: string;
+  simOptions?: Record<string, unknown>;
+  /** Models listed by GET /v1/models. */
+  models: { id: string; maxModelLen?: number }[];
+  serverHeader?: string;
+  apiKeyEnv?: string;
+}
+
+export interface ScenarioContext {
+  client: ChatClient;
+  target: TargetConfig;
+  targetInfo: TargetInfo;
+  /** Appends a finished request to records.jsonl and announces it. */
+  record(rec: RequestRecord): void;
+  events: RunEvents;
+  /** Aborted on SIGINT/SIGTERM: stop sending, let in-flight requests end as aborted. */
+  signal: AbortSignal;
+}
+
+/** A figure in a scenario's synthesis, addressable by thresholds ("ttft.mean"). */
+export interface MetricValue {
+  value?: number;
+  /** Samples the figure rests on. */
+  n: number;
+  unit: "ms" | "tok/s" | "tokens" | "ratio" | "fraction" | "ms/1k tokens";
+}
+
+export interface ScenarioResult<Detail = unknown> {
+  name: string;
+  kind: string;
+  /** Every named figure, for thresholds and results.json. */
+  metrics: Record<string, MetricValue>;
+  verdicts: Verdict[];
+  status: "pass" | "fail" | "not_measured";
+  /** Kind-specific tables for the report. */
+  detail: Detail;
+  /** Records analysed, and how many failed. */
+  requests: { total: number; ok: number; failed: number };
+  errors: { kind: string; count: number; example: string }[];
+  notes: string[];
+}
+
+export interface ScenarioModule<C extends ScenarioConfig = ScenarioConfig, Detail = unknown> {
+  kind: C["kind"];
+  /** Metric names thresholds may refer to. */
+  metricNames: readonly string[];
+  /** Thresholds applied when the suite gives none. */
+  defaultThresholds: readonly string[];
+  /** Checks options that the schema cannot (e.g. a script long enough for the turns). */
+  validate?(config: C): void;
+  run(config: C, ctx: ScenarioContext): Promise<void>;
+  analyze(config: C, records: RequestRecord[], targetInfo: TargetInfo): ScenarioResult<Detail>;
+}

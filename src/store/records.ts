@@ -1,0 +1,28 @@
+/**
+ * One line of records.jsonl: one HTTP exchange with its place in the workload and the
+ * client's full result (every timestamp, token count, full texts, classified error).
+ */
+import type { ChatResult } from "../client/types.js";
+import type { WireMessage } from "../wire/openai.js";
+
+export const RECORD_VERSION = 1;
+
+export interface RequestRecord {
+  v: typeof RECORD_VERSION;
+  /** Unique within the run, e.g. "conversation/i2/t7". */
+  id: string;
+  /** Scenario name (unique within the suite) and kind. */
+  scenario: string;
+  kind: string;
+  /** Session (one multi-turn conversation) and position in it, where the scenario has them. */
+  session?: string;
+  iteration?: number;
+  turn?: number;
+  /** Messages added to the conversation by this request (the full prompt = earlier turns + these). */
+  newMessages: WireMessage[];
+  /** Number of messages sent in the request (history included). */
+  messageCount: number;
+  /** Request parameters that shape the answer. */
+  params: { model: string; maxTokens?: number; temperature?: number; seed?: number; stream: boolean };
+  result: ChatResult;
+}

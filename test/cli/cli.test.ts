@@ -1,0 +1,174 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
+import { tempDir } from "../helpers/tmp.js";
+import { runCli } from "./helpers.js";
+
+const work = tempDir();
+const quick = ["--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1"];
+
+function onlyRunDir(parent: string): string {
+  const dirs = readdirSync(parent);
+  expect(dirs).toHaveLength(1);
+  return join(parent, dirs[0]!);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe("shakedown CLI", () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ profile: "fast", port: 0, apiKey: "sk-right-key-123" });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it("prints help with exit 0", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("run");
+    expect(r.stdout).toContain("sim");
+    expect(r.stdout).toContain("report");
+    const h = await runCli(["run", "--help"]);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain("--api-key-env");
+  });
+
+  it("runs the default scenario on the embedded simulator, exits 0 and writes the run folder", async () => {
+    const out = join(work, "default");
+    const r = await runCli(["run", ...quick, "--out", out]);
+    expect(r.stderr + r.stdout).not.toContain("internal error");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("PASS");
+    expect(r.stdout).toContain("simulator");
+    const dir = onlyRunDir(out);
+    expect(existsSync(join(dir, "report.md"))).toBe(true);
+    expect(readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
+  it("--json prints results.json on stdout", async () => {
+    const out = join(work, "json");
+    const r = await runCli(["run", ...quick, "--out", out, "--json"]);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(r.stdout) as { status: string; scenarios: unknown[] };
+    expect(results.status).toBe("pass");
+    expect(results.scenarios).toHaveLength(1);
+  });
+
+  it("report DIR re-renders the report offline", async () => {
+    const out = join(work, "default");
+    const dir = onlyRunDir(out);
+    const before = readFileSync(join(dir, "results.json"), "utf8");
+    const r = await runCli(["report", dir]);
+    expect(r.code).toBe(0);
+    const after = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as { scenarios: unknown; status: string };
+    expect(after.scenarios).toEqual((JSON.parse(before) as { scenarios: unknown }).scenarios);
+    expect(after.status).toBe("pass");
+  });
+
+  it("report on a folder that is not a run folder exits 2", async () => {
+    const r = await runCli(["report", work]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("not a shakedown run folder");
+    const missing = await runCli(["report", join(work, "nope")]);
+    expect(missing.code).toBe(2);
+  });
+
+  it("bad YAML exits 2 with file:line:col", async () => {
+    const f = join(work, "bad.yaml");
+    writeFileSync(f, "name: x\nscenarios:\n  - kind: conversation\n    turns: [1, 2\n");
+    const r = await runCli(["run", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("an unknown field exits 2 and names it with its position", async () => {
+    const f = join(work, "unknown.yaml");
+    writeFileSync(f, "name: x\nscenarios:\n  - kind: conversation\n    turnz: 5\n");
+    const r = await runCli(["run", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("turnz");
+    expect(r.stderr).toMatch(/unknown\.yaml:4:5/);
+  });
+
+  it("an unknown option or a bad value exits 2", async () => {
+    expect((await runCli(["run", "--bogus"])).code).toBe(2);
+    expect((await runCli(["run", "--prefix-caching", "maybe"])).code).toBe(2);
+    expect((await runCli(["run", "--set", "nonsense"])).code).toBe(2);
+  });
+
+  it("an unreachable target exits 3 before the run starts", async () => {
+    const port = await freePort();
+    const out = join(work, "unreachable");
+    const r = await runCli(["run", "--target", `http://127.0.0.1:${port}/v1`, "--out", out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`127.0.0.1:${port}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a wrong API key exits 2 and never prints the key", async () => {
+    const r = await runCli(["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", join(work, "wrong")], {
+      env: { SD_TEST_KEY: "sk-wrong-key-456" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("SD_TEST_KEY");
+    expect(r.stderr + r.stdout).not.toContain("sk-wrong-key-456");
+  });
+
+  it("an unset API key variable exits 2", async () => {
+    const r = await runCli(["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY_UNSET"], { env: { SD_TEST_KEY_UNSET: "" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("SD_TEST_KEY_UNSET");
+  });
+
+  it("the right API key runs against a real URL, and the key is in no file of the run folder", async () => {
+    const out = join(work, "keyed");
+    const r = await runCli(
+      ["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", out, "--set", "conversation.turns=2", "--set", "conversation.iterations=1"],
+      { env: { SD_TEST_KEY: "sk-right-key-123" } },
+    );
+    expect(r.code).toBe(0);
+    const dir = onlyRunDir(out);
+    for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), "utf8")).not.toContain("sk-right-key-123");
+    expect(readFileSync(join(dir, "run.json"), "utf8")).toContain("SD_TEST_KEY");
+  });
+
+  it("SIGINT mid-run keeps the records, writes an incomplete report and exits non-zero", async () => {
+    const out = join(work, "sigint");
+    mkdirSync(out, { recursive: true });
+    const r = await runCli(
+      ["run", "--profile", "seed", "--time-scale", "0.2", "--set", "conversation.turns=15", "--set", "conversation.iterations=3", "--out", out],
+      {
+        onStart(child, io) {
+          const poll = setInterval(() => {
+            // Interrupt once two requests have ended (non-TTY progress prints one line per request).
+            if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 2) {
+              clearInterval(poll);
+              child.kill("SIGINT");
+            }
+          }, 20);
+        },
+      },
+    );
+    expect(r.code).toBe(130);
+    const dir = onlyRunDir(out);
+    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as { complete: boolean; status: string; interruption: string; records: { count: number } };
+    expect(results.complete).toBe(false);
+    expect(results.status).toBe("incomplete");
+    expect(results.interruption).toContain("SIGINT");
+    expect(results.records.count).toBeGreaterThanOrEqual(2);
+    expect(results.records.count).toBeLessThan(45);
+    expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("Incomplete run");
+  });
+});
