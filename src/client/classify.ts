@@ -154,7 +154,7 @@ export function httpStatusError(status: number, body: string, secret: string | u
 
 /**
  * An error object sent with HTTP 200: inside a stream (vLLM: `data: {"error": {...}}` then
- * `[DONE]`) or as a whole body. Classified as http_status with the status the server put in
+ * `[DONE]`) or as a whole body. Classified as server_error with the code the server put in
  * the error (`code`), or 500.
  */
 export function streamErrorEvent(data: string, j: unknown, secret: string | undefined, inStream = true): ClassifiedError {
@@ -163,7 +163,7 @@ export function streamErrorEvent(data: string, j: unknown, secret: string | unde
   const code = typeof inner === "number" ? inner : typeof inner === "string" && /^\d{3}$/.test(inner) ? Number(inner) : 500;
   const msg = redact(errorMessageFromJson(j) ?? "error event", secret);
   return {
-    kind: "http_status",
+    kind: "server_error",
     status: code,
     message: `the server answered HTTP 200 but sent an error${inStream ? " inside the stream" : ""} (error code ${code}): ${excerpt(msg, 500)}`,
     bodyExcerpt: redact(data, secret).slice(0, BODY_EXCERPT_MAX),

@@ -13,6 +13,8 @@ export type ErrorKind =
   | "timeout_between_tokens"
   | "timeout_total"
   | "http_status"
+  /** HTTP 200, but the body or stream carried an error object (vLLM: `data: {"error": …}`). */
+  | "server_error"
   | "stream_cut"
   | "malformed_event"
   | "aborted"
@@ -21,7 +23,7 @@ export type ErrorKind =
 export interface ClassifiedError {
   kind: ErrorKind;
   message: string;
-  /** HTTP status, for kind http_status. */
+  /** HTTP status for kind http_status; the error's own code for server_error. */
   status?: number;
   /** First bytes of the error body (at most 2 000 characters). */
   bodyExcerpt?: string;

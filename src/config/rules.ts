@@ -6,6 +6,9 @@ import type { PendingIssue } from "./issues.js";
 import { looksLikeSecret } from "./issues.js";
 import type { ScenarioConfig, Suite } from "./schema.js";
 
+/** Records of the warm-up requests carry this scenario name (src/run/warmup.ts). */
+export const RESERVED_SCENARIO_NAME = "warmup";
+
 export function crossFieldIssues(suite: Suite): PendingIssue[] {
   const out: PendingIssue[] = [];
   const { target } = suite;
@@ -30,7 +33,13 @@ export function crossFieldIssues(suite: Suite): PendingIssue[] {
   const firstByName = new Map<string, number>();
   suite.scenarios.forEach((scenario, i) => {
     const first = firstByName.get(scenario.name);
-    if (first === undefined) firstByName.set(scenario.name, i);
+    if (scenario.name === RESERVED_SCENARIO_NAME) {
+      out.push({
+        path: ["scenarios", i, "name"],
+        at: "value",
+        message: `"${RESERVED_SCENARIO_NAME}" is reserved for the warm-up requests; choose another scenario name`,
+      });
+    } else if (first === undefined) firstByName.set(scenario.name, i);
     else {
       out.push({
         path: ["scenarios", i, "name"],

@@ -50,6 +50,12 @@ export const targetSchema = z
     timeouts: timeoutsSchema.prefault({}),
     stream: z.boolean().default(true).describe("stream responses (needed for TTFT)"),
     continuous_usage: z.boolean().default(true).describe("ask for stream_options.continuous_usage_stats (vLLM/SGLang); retried without it if refused"),
+    warmup_requests: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(1)
+      .describe("tiny requests sent before the scenarios to open the connection (recorded, excluded from every figure)"),
     extra_body: z.record(z.string(), z.unknown()).optional().describe("extra fields merged into every request body"),
     sim: simKnobsSchema.optional().describe("simulator knobs when url is absent"),
   })

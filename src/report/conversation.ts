@@ -66,12 +66,12 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
   out.push("### TTFT against history length");
   if (d.trend) {
     const share =
-      d.trend.explainedShare !== undefined
+      d.trend.explainedShare !== undefined && d.trend.r2 >= 0.3
         ? ` Between the first and the last window, the fit attributes **${fmtPct(d.trend.explainedShare)}** of the change in mean TTFT to the longer prompt.`
         : "";
     out.push(
-      `TTFT grows by **${fmtNum(d.trend.slopeMsPer1k)} ms per 1 000 prompt tokens** (least-squares fit over ${d.trend.n} requests, r² = ${fmtNum(d.trend.r2, 2)}).${share}` +
-        (d.trend.r2 < 0.3 ? " The fit is weak (r² < 0.3): prompt length explains little of the variation." : ""),
+      `TTFT ${d.trend.slopeMsPer1k >= 0 ? "grows" : "falls"} by **${fmtNum(Math.abs(d.trend.slopeMsPer1k))} ms per 1 000 prompt tokens** (least-squares fit over ${d.trend.n} requests, r² = ${fmtNum(d.trend.r2, 2)}).${share}` +
+        (d.trend.r2 < 0.3 ? " The fit is weak (r² < 0.3): prompt length explains little of the variation in TTFT (with prefix caching, each turn prefills only the new tokens, so a flat TTFT is expected)." : ""),
     );
   } else {
     out.push("Not enough streamed requests with prompt token counts to fit a trend (needs 3 and varying prompt lengths).");

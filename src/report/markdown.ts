@@ -6,7 +6,7 @@ import type { ConversationDetail } from "../scenarios/conversation/analyze.js";
 import type { MetricValue, ScenarioResult } from "../scenarios/types.js";
 import type { RunResults } from "../store/run-folder.js";
 import { renderConversationSection } from "./conversation.js";
-import { cell, fmtDuration, fmtMetric, STATUS_ICON, table } from "./format.js";
+import { cell, fmtDuration, fmtMetric, fmtMs, STATUS_ICON, table } from "./format.js";
 
 const SECTION_RENDERERS: Record<string, (r: ScenarioResult<never>) => string> = {
   conversation: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
@@ -122,6 +122,12 @@ export function renderMarkdownReport(res: RunResults): string {
         ["Model", cell(t.model)],
         ...(t.serverHeader ? [["Server", cell(t.serverHeader)]] : []),
         ["Status", `**${status}**${res.interruption ? ` — ${cell(res.interruption)}` : ""}`],
+        [
+          "Warm-up",
+          res.warmup.requests === 0
+            ? "none"
+            : `${res.warmup.ok}/${res.warmup.requests} request(s) before the scenarios (TTFT ${res.warmup.ttftMs.map((x) => fmtMs(x)).join(", ") || "—"}), excluded from every figure`,
+        ],
         ["Requests recorded", `${res.records.count} (records.jsonl)${res.records.tornTail ? ", last line torn and skipped" : ""}`],
         ["Tool", `${res.tool.name} ${res.tool.version}, Node ${res.host.node}, ${res.host.cpus} CPUs`],
       ],

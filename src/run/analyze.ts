@@ -2,10 +2,12 @@
  * Turns a run's records into results: runs every scenario's analysis and rolls the
  * verdicts up. Pure: used at the end of a run and by `shakedown report DIR` offline.
  */
+import { deriveRequestMetrics } from "../metrics/index.js";
 import { scenarioModule } from "../scenarios/registry.js";
 import type { ScenarioResult } from "../scenarios/types.js";
 import { RUN_FILES, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
+import { WARMUP_SCENARIO } from "./warmup.js";
 
 export interface RunEnd {
   complete: boolean;
@@ -23,6 +25,18 @@ export function rollUpStatus(scenarios: ScenarioResult[], complete: boolean): Ru
   return "pass";
 }
 
+function summarizeWarmup(records: RequestRecord[]): RunResults["warmup"] {
+  const w = records.filter((r) => r.scenario === WARMUP_SCENARIO);
+  return {
+    requests: w.length,
+    ok: w.filter((r) => r.result.ok).length,
+    ttftMs: w.flatMap((r) => {
+      const t = deriveRequestMetrics(r.result).ttftMs;
+      return t !== undefined ? [t] : [];
+    }),
+  };
+}
+
 export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd): RunResults {
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
@@ -35,6 +49,7 @@ export function buildResults(manifest: RunManifest, records: RequestRecord[], en
     ...(end.interruption ? { interruption: end.interruption } : {}),
     status: rollUpStatus(scenarios, end.complete),
     records: { file: RUN_FILES.records, count: records.length, tornTail: end.tornTail ?? false },
+    warmup: summarizeWarmup(records),
     scenarios,
     renderedAt: end.renderedAt ?? new Date().toISOString(),
   };

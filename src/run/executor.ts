@@ -18,6 +18,7 @@ import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { buildResults } from "./analyze.js";
 import { RunEvents } from "./events.js";
 import { connectTarget } from "./target.js";
+import { warmUp } from "./warmup.js";
 
 export interface ExecuteOptions {
   /** Aborting it stops the run: in-flight requests end as aborted, results are marked incomplete. */
@@ -71,6 +72,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
   };
   let internalError: unknown;
   try {
+    await warmUp(suite.target.warmup_requests, ctx);
     for (const sc of suite.scenarios) {
       if (signal.aborted) break;
       await scenarioModule(sc.kind).run(sc as never, ctx);

@@ -19,7 +19,7 @@ export function collectErrors(records: RequestRecord[]): { kind: string; count: 
   for (const r of records) {
     const e = r.result.error;
     if (!e) continue;
-    const key = e.kind === "http_status" ? `http_${e.status ?? "?"}` : e.kind;
+    const key = e.kind === "http_status" ? `http_${e.status ?? "?"}` : e.kind === "server_error" ? `server_error_${e.status ?? "?"}` : e.kind;
     const cur = by.get(key);
     if (cur) cur.count++;
     else by.set(key, { kind: key, count: 1, example: e.message });

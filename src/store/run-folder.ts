@@ -44,6 +44,8 @@ export interface RunResults extends Omit<RunManifest, "schemaVersion"> {
   interruption?: string;
   status: RunStatus;
   records: { file: string; count: number; tornTail: boolean };
+  /** Warm-up requests sent before the scenarios: recorded, excluded from every figure. */
+  warmup: { requests: number; ok: number; ttftMs: number[] };
   scenarios: ScenarioResult[];
   /** When the report was re-rendered offline. */
   renderedAt: string;

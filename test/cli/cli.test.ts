@@ -53,7 +53,8 @@ describe("shakedown CLI", () => {
     expect(r.stdout).toContain("simulator");
     const dir = onlyRunDir(out);
     expect(existsSync(join(dir, "report.md"))).toBe(true);
-    expect(readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+    // One warm-up request, then 2 turns.
+    expect(readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
   });
 
   it("--json prints results.json on stdout", async () => {

@@ -18,11 +18,6 @@ export const conversationScenario: ScenarioModule<ConversationScenarioConfig, Co
         );
       }
     }
-    for (const w of config.windows ?? []) {
-      if (w[1] > config.turns) {
-        throw new ConfigError(`scenario "${config.name}": window [${w[0]}, ${w[1]}] goes past turn ${config.turns}.`);
-      }
-    }
   },
   run: runConversation,
   analyze: analyzeConversation,

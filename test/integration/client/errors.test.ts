@@ -106,11 +106,11 @@ describe("error kinds", () => {
     expect(r2.error?.bodyExcerpt?.length).toBe(2000);
   });
 
-  it("http_status: an error event inside a 200 stream", async () => {
+  it("server_error: an error event inside a 200 stream", async () => {
     server.handle(() => reply.sse([contentChunk("a"), ev({ error: { message: "engine dead", type: "InternalServerError", param: null, code: 500 } }), DONE]));
     const r = await once();
     expect(r.httpStatus).toBe(200);
-    expect(r.error).toMatchObject({ kind: "http_status", status: 500 });
+    expect(r.error).toMatchObject({ kind: "server_error", status: 500 });
     expect(r.content).toBe("a");
   });
 

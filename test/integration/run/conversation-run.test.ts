@@ -21,17 +21,26 @@ function suite(sim: Record<string, unknown>, scenario: Record<string, unknown>, 
   return validateSuiteObject(input, "test suite");
 }
 
-function readRecords(dir: string): RequestRecord[] {
+function readAllRecords(dir: string): RequestRecord[] {
   return readFileSync(join(dir, "records.jsonl"), "utf8")
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as RequestRecord);
 }
 
+/** The scenario's records, without the warm-up request. */
+function readRecords(dir: string): RequestRecord[] {
+  return readAllRecords(dir).filter((r) => r.scenario !== "warmup");
+}
+
 describe("conversation run against the simulator", () => {
   it("3 turns × 2 iterations yields the folder, the files and correct counts", async () => {
     const { dir, results } = await executeRun(suite({}, { turns: 3, iterations: 2, max_tokens: 16 }, "counts"));
     for (const f of ["run.json", "records.jsonl", "results.json", "report.md"]) expect(existsSync(join(dir, f))).toBe(true);
+    const all = readAllRecords(dir);
+    // One warm-up request first: recorded, excluded from the figures.
+    expect(all[0]).toMatchObject({ scenario: "warmup", kind: "warmup" });
+    expect(results.warmup).toMatchObject({ requests: 1, ok: 1 });
     const records = readRecords(dir);
     expect(records).toHaveLength(6);
     expect(records.map((r) => [r.iteration, r.turn])).toEqual([
@@ -58,7 +67,7 @@ describe("conversation run against the simulator", () => {
     expect(results.target.simulated).toBe(true);
     const saved = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as typeof results;
     expect(saved.schemaVersion).toBe(1);
-    expect(saved.records.count).toBe(6);
+    expect(saved.records.count).toBe(7); // warm-up included
     const report = readFileSync(join(dir, "report.md"), "utf8");
     expect(report).toContain("simulator");
     expect(report).toContain("profile `fast`");

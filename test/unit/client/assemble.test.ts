@@ -152,7 +152,7 @@ describe("applyResponse (non-streamed)", () => {
 
   it("reports a response without choices or with an error object", () => {
     expect(applyResponse(newResult(false, 0, 0), { id: "x" })?.kind).toBe("malformed_event");
-    expect(applyResponse(newResult(false, 0, 0), { error: { message: "boom", code: 503 } })).toMatchObject({ kind: "http_status", status: 503 });
+    expect(applyResponse(newResult(false, 0, 0), { error: { message: "boom", code: 503 } })).toMatchObject({ kind: "server_error", status: 503 });
   });
 });
 

@@ -99,7 +99,7 @@ describe("vLLM streams", () => {
     expect(r.ok).toBe(false);
     expect(r.content).toBe("Once upon a");
     expect(r.chunkTimes).toHaveLength(3);
-    expect(r.error?.kind).toBe("http_status");
+    expect(r.error?.kind).toBe("server_error");
     expect(r.error?.status).toBe(500);
     expect(r.error?.message).toContain("Request failed with an internal error during generation");
     expect(r.error?.message).toContain("inside the stream");

@@ -19,6 +19,7 @@ describe("loadSuiteFile: good files", () => {
         timeouts: { connect_ms: 5000, first_byte_ms: 120000, between_tokens_ms: 60000, total_ms: 600000 },
         stream: true,
         continuous_usage: true,
+        warmup_requests: 1,
       },
       scenarios: [
         { kind: "conversation", name: "conversation", turns: 15, iterations: 3, script: "auto", max_tokens: 256, temperature: 0.7 },
