@@ -7,6 +7,7 @@ import { clearLine, cursorTo } from "node:readline";
 import type { RunEvents } from "../run/events.js";
 import { deriveRequestMetrics } from "../metrics/index.js";
 import { fmtMs } from "../report/format.js";
+import { WARMUP_SCENARIO } from "../run/warmup.js";
 
 export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
   const tty = Boolean(stream.isTTY) && process.env.CI === undefined;
@@ -35,6 +36,11 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     sessionText = `iteration ${e.iteration}/${e.sessions}`;
   });
   events.on("request:end", (rec) => {
+    if (rec.scenario === WARMUP_SCENARIO) {
+      const m = deriveRequestMetrics(rec.result);
+      if (!tty) write(`[warm-up] ${rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)} (excluded from the figures)` : `failed: ${rec.result.error?.kind ?? "?"}`}`);
+      return;
+    }
     done++;
     if (!rec.result.ok) failed++;
     const m = deriveRequestMetrics(rec.result);

@@ -3,9 +3,9 @@
  * real server. Checks it before the run (reachable, key accepted, model served).
  */
 import { createClient, preflight, type ChatClient, type Endpoint } from "../client/index.js";
-import type { TargetConfig } from "../config/schema.js";
+import type { SimKnobs, TargetConfig } from "../config/schema.js";
 import { AuthError, ConfigError } from "../errors.js";
-import { startSimulator, type RunningSimulator } from "../sim/index.js";
+import { startSimulator, type RunningSimulator, type SimOptions } from "../sim/index.js";
 import type { TargetInfo } from "../scenarios/types.js";
 
 export interface ConnectedTarget {
@@ -14,6 +14,20 @@ export interface ConnectedTarget {
   /** The in-process simulator, when the target is simulated. */
   sim?: RunningSimulator;
   close(): Promise<void>;
+}
+
+/** Maps the suite's snake_case simulator knobs to the simulator's options. */
+export function simOptionsFromKnobs(k: Partial<SimKnobs>): Partial<SimOptions> {
+  const o: Partial<SimOptions> = {};
+  if (k.profile !== undefined) o.profile = k.profile;
+  if (k.prefix_caching !== undefined) o.prefixCaching = k.prefix_caching;
+  if (k.chunked_prefill !== undefined) o.chunkedPrefill = k.chunked_prefill;
+  if (k.max_num_seqs !== undefined) o.maxNumSeqs = k.max_num_seqs;
+  if (k.fail_rate !== undefined) o.failRate = k.fail_rate;
+  if (k.time_scale !== undefined) o.timeScale = k.time_scale;
+  if (k.api_key !== undefined) o.apiKey = k.api_key;
+  if (k.seed !== undefined) o.seed = k.seed;
+  return o;
 }
 
 function endpointFor(url: string, apiKey: string | undefined, t: TargetConfig): Endpoint {
@@ -45,17 +59,7 @@ export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = pr
   let apiKey: string | undefined;
   if (url === undefined) {
     const k = t.sim ?? { profile: "default" as const };
-    sim = await startSimulator({
-      profile: k.profile,
-      port: 0,
-      ...(k.prefix_caching !== undefined ? { prefixCaching: k.prefix_caching } : {}),
-      ...(k.chunked_prefill !== undefined ? { chunkedPrefill: k.chunked_prefill } : {}),
-      ...(k.max_num_seqs !== undefined ? { maxNumSeqs: k.max_num_seqs } : {}),
-      ...(k.fail_rate !== undefined ? { failRate: k.fail_rate } : {}),
-      ...(k.time_scale !== undefined ? { timeScale: k.time_scale } : {}),
-      ...(k.api_key !== undefined ? { apiKey: k.api_key } : {}),
-      ...(k.seed !== undefined ? { seed: k.seed } : {}),
-    });
+    sim = await startSimulator({ ...simOptionsFromKnobs(k), port: 0 });
     url = sim.baseUrl;
     apiKey = k.api_key;
   } else {

@@ -7,7 +7,9 @@ import { tempDir } from "../helpers/tmp.js";
 import { runCli } from "./helpers.js";
 
 const work = tempDir();
-const quick = ["--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1"];
+// Timing thresholds on 2 requests would test the machine's load, not the CLI: keep one that cannot flake.
+const steady = ["--set", 'conversation.thresholds=["success_rate > 95%"]'];
+const quick = ["--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1", ...steady];
 
 function onlyRunDir(parent: string): string {
   const dirs = readdirSync(parent);
@@ -136,13 +138,46 @@ describe("shakedown CLI", () => {
   it("the right API key runs against a real URL, and the key is in no file of the run folder", async () => {
     const out = join(work, "keyed");
     const r = await runCli(
-      ["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", out, "--set", "conversation.turns=2", "--set", "conversation.iterations=1"],
+      ["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", out, "--set", "conversation.turns=2", "--set", "conversation.iterations=1", ...steady],
       { env: { SD_TEST_KEY: "sk-right-key-123" } },
     );
     expect(r.code).toBe(0);
     const dir = onlyRunDir(out);
     for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), "utf8")).not.toContain("sk-right-key-123");
     expect(readFileSync(join(dir, "run.json"), "utf8")).toContain("SD_TEST_KEY");
+  });
+
+  it("sim serves the API until SIGTERM, and says it is a simulator", async () => {
+    const r = await runCli(["sim", "--port", "0", "--profile", "fast", "--prefix-caching", "off"], {
+      onStart(child, io) {
+        const poll = setInterval(() => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(io.stdout());
+          if (!m) return;
+          clearInterval(poll);
+          void fetch(`${m[1]}/models`)
+            .then((res) => res.json())
+            .then((body) => {
+              expect(JSON.stringify(body)).toContain("shakedown-sim");
+              child.kill("SIGTERM");
+            });
+        }, 20);
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("not a model");
+    expect(r.stdout).toContain("prefix caching off");
+  });
+
+  it("sim refuses a bad knob with exit 2", async () => {
+    const r = await runCli(["sim", "--max-num-seqs", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--max-num-seqs");
+  });
+
+  it("simulator knobs with --target are a usage error", async () => {
+    const r = await runCli(["run", "--target", sim.baseUrl, "--profile", "seed"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("only when no --target");
   });
 
   it("SIGINT mid-run keeps the records, writes an incomplete report and exits non-zero", async () => {

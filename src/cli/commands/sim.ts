@@ -1,7 +1,8 @@
 /** `shakedown sim`: serve the embedded simulator until SIGINT/SIGTERM. */
 import { startSimulator } from "../../sim/index.js";
 import { EXIT } from "../../errors.js";
-import type { SimFlags } from "../options.js";
+import { simKnobsFromFlags, type SimFlags } from "../options.js";
+import { simOptionsFromKnobs } from "../../run/target.js";
 
 export interface SimCommandFlags extends SimFlags {
   port: number;
@@ -12,16 +13,9 @@ export interface SimCommandFlags extends SimFlags {
 
 export async function simCommand(flags: SimCommandFlags): Promise<number> {
   const sim = await startSimulator({
+    ...simOptionsFromKnobs(simKnobsFromFlags({ ...flags, ...(flags.apiKey !== undefined ? { simApiKey: flags.apiKey } : {}) })),
     port: flags.port,
     host: flags.host,
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-    ...(flags.prefixCaching !== undefined ? { prefixCaching: flags.prefixCaching } : {}),
-    ...(flags.chunkedPrefill !== undefined ? { chunkedPrefill: flags.chunkedPrefill } : {}),
-    ...(flags.maxNumSeqs !== undefined ? { maxNumSeqs: flags.maxNumSeqs } : {}),
-    ...(flags.failRate !== undefined ? { failRate: flags.failRate } : {}),
-    ...(flags.timeScale !== undefined ? { timeScale: flags.timeScale } : {}),
-    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}),
     ...(flags.model !== undefined ? { model: flags.model } : {}),
   });
   const o = sim.options;
