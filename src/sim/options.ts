@@ -93,7 +93,8 @@ export const SIM_PROFILES: Record<SimProfileName, SimProfile> = {
     description:
       "The seed report's service: a 32B-class model on one GPU under vLLM. ~45 output tok/s per " +
       "stream at low concurrency (22.2 ms steps), TTFT ≈ 50 ms + 0.25 ms per uncached prompt " +
-      "token (~1.1 s for 4k tokens), ~150-token replies (~3.5 s end to end).",
+      "token (~1.1 s for 4k tokens), ~150-token replies (~3.5 s end to end). Prefix caching off " +
+      "and chunked prefill on, as the seed's `chunked_only_safe` configuration.",
     parameters: {
       overheadMs: 50,
       prefillMsPerToken: 0.25,
@@ -106,7 +107,7 @@ export const SIM_PROFILES: Record<SimProfileName, SimProfile> = {
       maxModelLen: 32768,
       replyTokens: { mean: 150, min: 60, max: 300 },
       reasoningTokens: { mean: 600, min: 200, max: 1500 },
-      prefixCaching: true,
+      prefixCaching: false,
       chunkedPrefill: true,
       reasoning: "none",
     },

@@ -10,7 +10,7 @@ describe("simulator options", () => {
     expect(o.maxNumSeqs).toBe(8);
     expect(o.replyTokens.mean).toBe(100);
     expect(o.model).toBe("shakedown-sim");
-    expect(o.prefixCaching).toBe(true);
+    expect(o.prefixCaching).toBe(false); // the seed's chunked_only_safe configuration
     expect(o.chunkedPrefill).toBe(true);
     expect(resolveSimOptions({}).profile).toBe("default");
     expect(resolveSimOptions({ timeScale: undefined }).timeScale).toBe(1);
