@@ -79,7 +79,7 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
 
   out.push("### Against the seed report (Phase 2.2)");
   out.push(
-    "The seed's “TTFT” was the full response time of a non-streamed request, so it compares with our **E2E latency**, not with our TTFT.",
+    "The seed's “TTFT” was the full response time of a non-streamed request, so it compares with our **E2E latency**, not with our TTFT; its “tok/s” was output tokens over that full time.",
   );
   const s = d.seed;
   const worst = r.metrics["degradation.ttft_max"]?.value;
@@ -90,7 +90,8 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
         ["“TTFT” as the seed measured it = E2E latency (mean)", fmtMs(s.reportedTtftMs), fmtMs(d.overall.e2e?.mean)],
         ["Spread of that figure (std)", fmtMs(s.reportedTtftStdMs), fmtMs(d.overall.e2e?.std)],
         ["True TTFT (first streamed token, mean)", "not measured", fmtMs(d.overall.ttft?.mean)],
-        ["Output tok/s (mean per request)", fmtNum(s.tokensPerSecond), fmtNum(d.overall.outputTps?.mean)],
+        ["“Tok/s” as the seed measured it = output tokens / E2E (mean)", fmtNum(s.tokensPerSecond), fmtNum(d.overall.e2eOutputTps?.mean)],
+        ["Decode speed: output tok/s after the first token (mean)", "not measured", fmtNum(d.overall.outputTps?.mean)],
         ["Worst iteration degradation", `${fmtPct(s.worstDegradation)} (sign lost: was −13.7 %)`, fmtSignedPct(worst)],
         ["Turns × iterations", `${s.turns} × ${s.iterations}`, `${d.turns} × ${d.iterations}`],
       ],

@@ -24,6 +24,7 @@ const FIGURE_LABELS: Record<string, string> = {
   "tpot.mean": "TPOT mean",
   "itl.p99": "ITL p99",
   "output_tps.mean": "Output tok/s per request (mean)",
+  "e2e_output_tps.mean": "Output tokens / E2E per request (mean, the seed's tok/s)",
   "degradation.ttft": "TTFT degradation, last vs first window (pooled)",
   "degradation.ttft_max": "TTFT degradation, worst iteration",
   "degradation.e2e": "E2E degradation, last vs first window (pooled)",

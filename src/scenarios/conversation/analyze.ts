@@ -44,6 +44,7 @@ export interface ConversationDetail {
     tpot?: Summary;
     itl?: Summary;
     outputTps?: Summary;
+    e2eOutputTps?: Summary;
     promptTokens?: Summary;
     outputTokens?: Summary;
     cachedTokens?: Summary;
@@ -78,6 +79,7 @@ export const CONVERSATION_METRICS = [
   "output_tps.mean",
   "output_tps.min",
   "output_tps.p50",
+  "e2e_output_tps.mean",
   "degradation.ttft",
   "degradation.ttft_max",
   "degradation.e2e",
@@ -125,6 +127,7 @@ export function analyzeConversation(
     tpot: summarize(pick(okRows, (m) => m.tpotMs)),
     itl: summarize(okRows.flatMap((r) => r.m.itlMs)),
     outputTps: summarize(pick(okRows, (m) => m.outputTps)),
+    e2eOutputTps: summarize(pick(okRows, (m) => m.e2eOutputTps)),
     promptTokens: summarize(pick(okRows, (m) => m.promptTokens)),
     outputTokens: summarize(pick(okRows, (m) => m.outputTokens)),
     cachedTokens: summarize(pick(okRows, (m) => m.cachedTokens)),
@@ -213,6 +216,7 @@ export function analyzeConversation(
     "output_tps.mean": { value: overall.outputTps?.mean, n: overall.outputTps?.n ?? 0, unit: "tok/s" },
     "output_tps.min": { value: overall.outputTps?.min, n: overall.outputTps?.n ?? 0, unit: "tok/s" },
     "output_tps.p50": { value: overall.outputTps?.p50, n: overall.outputTps?.n ?? 0, unit: "tok/s" },
+    "e2e_output_tps.mean": { value: overall.e2eOutputTps?.mean, n: overall.e2eOutputTps?.n ?? 0, unit: "tok/s" },
     "degradation.ttft": { value: pooledDeg, n: (firstW?.n ?? 0) + (lastW?.n ?? 0), unit: "ratio" },
     "degradation.ttft_max": {
       value: iterDegs.length && perWindow.length > 1 ? Math.max(...iterDegs) : undefined,
