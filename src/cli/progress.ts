@@ -15,7 +15,6 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
   let planned = 0;
   let done = 0;
   let failed = 0;
-  let sessionText = "";
   const write = (line: string) => {
     if (tty) {
       clearLine(stream, 0);
@@ -32,9 +31,6 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     failed = 0;
     if (!tty) write(`[${e.name}] ${e.kind}: ${e.plannedRequests} requests planned`);
   });
-  events.on("session:start", (e) => {
-    sessionText = `iteration ${e.iteration}/${e.sessions}`;
-  });
   events.on("request:end", (rec) => {
     if (rec.scenario === WARMUP_SCENARIO) {
       const m = deriveRequestMetrics(rec.result);
@@ -44,7 +40,8 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     done++;
     if (!rec.result.ok) failed++;
     const m = deriveRequestMetrics(rec.result);
-    const where = rec.turn !== undefined ? `${sessionText} turn ${rec.turn}` : rec.id;
+    const level = rec.concurrency !== undefined && rec.concurrency > 1 ? `concurrency ${rec.concurrency} ` : "";
+    const where = rec.turn !== undefined ? `${level}session ${rec.iteration ?? "?"} turn ${rec.turn}` : rec.id;
     const status = rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)}  E2E ${fmtMs(m.e2eMs)}` : `failed: ${rec.result.error?.kind ?? "?"}`;
     write(
       tty

@@ -24,6 +24,7 @@ export function printSummary(r: RunResults, dir: string, out: NodeJS.WritableStr
   lines.push(`shakedown ${r.suite.name} against ${where}: ${STATUS_ICON[r.status].toUpperCase()}${r.interruption ? ` (${r.interruption})` : ""}`);
   for (const sc of r.scenarios) {
     lines.push(`  ${sc.name}: ${STATUS_ICON[sc.status]} — ${sc.requests.ok}/${sc.requests.total} requests ok`);
+    if (sc.headline) lines.push(`    ${sc.headline}`);
     for (const v of sc.verdicts) {
       const unit = sc.metrics[v.metric]?.unit ?? "ms";
       const limitUnit = unit === "ratio" ? "fraction" : unit;

@@ -58,6 +58,21 @@ export const targetSchema = z
       .describe("tiny requests sent before the scenarios to open the connection (recorded, excluded from every figure)"),
     extra_body: z.record(z.string(), z.unknown()).optional().describe("extra fields merged into every request body"),
     sim: simKnobsSchema.optional().describe("simulator knobs when url is absent"),
+    metrics: z
+      .object({
+        scrape: z
+          .enum(["auto", "on", "off"])
+          .default("auto")
+          .describe("poll the server's Prometheus /metrics during the run: auto = when it answers, on = required, off = never"),
+        interval_ms: z.int().min(100).max(60_000).default(1000).describe("polling interval"),
+        url: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe("metrics URL (default: the target's origin + /metrics, e.g. http://host:8000/metrics)"),
+      })
+      .strict()
+      .prefault({})
+      .describe("server metrics monitor"),
   })
   .strict()
   .describe("the server under test; without url, the embedded simulator");
@@ -87,11 +102,35 @@ export const conversationScenarioSchema = z
     max_tokens: z.int().positive().default(256).describe("max_tokens of each reply"),
     temperature: z.number().min(0).max(2).default(0.7).describe("sampling temperature of each request"),
     seed: z.int().optional().describe("sent as the request seed where set"),
+    concurrency: z
+      .union([z.int().min(1).max(1024), z.array(z.int().min(1).max(1024)).min(1).max(32)])
+      .default(1)
+      .describe("sessions run at once; a list such as [1, 2, 5, 10] sweeps the levels in order"),
     thresholds: z.array(thresholdSchema).optional().describe("verdicts; default: the seed report's thresholds"),
   })
   .strict();
 
-export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenarioSchema]);
+export const CACHE_PROBES = ["continued", "independent", "shared_prefix"] as const;
+
+export const cacheScenarioSchema = z
+  .object({
+    kind: z.literal("cache"),
+    name: z.string().min(1).default("cache"),
+    probes: z
+      .array(z.enum(CACHE_PROBES))
+      .min(1)
+      .default([...CACHE_PROBES])
+      .describe("continued: a conversation resent turn after turn; independent: fresh prompts of the same length with a unique leading nonce (the miss baseline); shared_prefix: one long document with different short questions"),
+    repetitions: z.int().min(2).max(1000).default(8).describe("miss/hit pairs per probe (more give a narrower interval)"),
+    prefix_tokens: z.int().min(64).max(100_000).default(2000).describe("approximate length of the shared document, and of the prompts the probes compare"),
+    document: z.string().optional().describe("a file whose text is the shared document (default: built-in text cut to prefix_tokens)"),
+    max_tokens: z.int().positive().default(16).describe("reply length: short, since the probes measure prompt processing"),
+    temperature: z.number().min(0).max(2).default(0),
+    thresholds: z.array(thresholdSchema).optional().describe('verdicts; default: "speedup.shared_prefix >= 1.5"'),
+  })
+  .strict();
+
+export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenarioSchema, cacheScenarioSchema]);
 
 export const suiteSchema = z
   .object({
@@ -117,6 +156,7 @@ export const suiteSchema = z
 export type SimKnobs = z.infer<typeof simKnobsSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ConversationScenarioConfig = z.infer<typeof conversationScenarioSchema>;
+export type CacheScenarioConfig = z.infer<typeof cacheScenarioSchema>;
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;

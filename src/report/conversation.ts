@@ -1,18 +1,71 @@
 /** The conversation scenario's section of the Markdown report. */
-import type { ConversationDetail } from "../scenarios/conversation/analyze.js";
+import type { ConversationDetail, ConversationLevel, ConversationLevelDetail } from "../scenarios/conversation/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { fmtDuration, fmtMs, fmtNum, fmtPct, fmtSignedPct, table } from "./format.js";
+import { fmtDuration, fmtMs, fmtNum, fmtPct, fmtSignedPct, STATUS_ICON, table } from "./format.js";
 
 const turnsLabel = (w: [number, number]) => (w[0] === w[1] ? `turn ${w[0]}` : `turns ${w[0]}-${w[1]}`);
 
 export function renderConversationSection(r: ScenarioResult<ConversationDetail>): string {
-  const d = r.detail;
   const out: string[] = [];
+  const sweep = r.detail.levels.length > 1;
+  if (sweep) out.push(renderSweep(r.detail));
+  for (const level of r.detail.levels) {
+    if (sweep) out.push(`### Concurrency ${level.concurrency}: details`);
+    out.push(renderLevel(r.detail, level.detail, sweep ? "####" : "###"));
+  }
+  const first = r.detail.levels[0];
+  if (first) out.push(renderSeedComparison(r, first));
+  return out.join("\n\n");
+}
 
-  out.push("### Per iteration");
+function failedMetrics(l: ConversationLevel): string {
+  const failed = l.verdicts.filter((v) => v.status === "fail").map((v) => v.threshold);
+  return failed.length ? `fails ${failed.join(", ")}` : "";
+}
+
+function renderSweep(d: ConversationDetail): string {
+  const out: string[] = ["### Concurrency sweep"];
   out.push(
     table(
-      ["Iteration", ...d.windows.map((w) => `TTFT ${turnsLabel(w)}`), "Degradation", "Duration", "Output tok/s", "E2E mean", "Success"],
+      ["Sessions at once", "Requests ok", "TTFT p50", "TTFT p90", "TTFT p99", "E2E p50", "E2E p90", "Per-stream tok/s", "Total tok/s", "TTFT degradation", "Verdict"],
+      d.levels.map((l) => {
+        const o = l.detail.overall;
+        return [
+          String(l.concurrency),
+          `${l.requests.ok}/${l.requests.total}`,
+          fmtMs(o.ttft?.p50),
+          fmtMs(o.ttft?.p90),
+          fmtMs(o.ttft?.p99),
+          fmtMs(o.e2e?.p50),
+          fmtMs(o.e2e?.p90),
+          fmtNum(o.outputTps?.mean),
+          fmtNum(l.detail.totalOutputTps),
+          fmtSignedPct(l.metrics["degradation.ttft"]?.value),
+          `${STATUS_ICON[l.status]} ${failedMetrics(l)}`.trim(),
+        ];
+      }),
+    ),
+  );
+  const max = d.maxConcurrencyWithinThresholds;
+  const firstBreak = d.levels.find((l) => l.status === "fail" && (max === undefined || l.concurrency > max));
+  out.push(
+    (max !== undefined
+      ? `**Holds ${max} concurrent ${d.turns}-turn conversation${max > 1 ? "s" : ""} within every threshold.**`
+      : "**No level met every threshold.**") +
+      (firstBreak ? ` At ${firstBreak.concurrency}, ${failedMetrics(firstBreak).replace(/^fails /, "it breaks ")}.` : ""),
+  );
+  out.push(
+    "Per-stream tok/s is the mean decode speed one session sees; total tok/s is every output token of the level over its wall time, what the server delivered to all sessions together.",
+  );
+  return out.join("\n\n");
+}
+
+function renderLevel(top: ConversationDetail, d: ConversationLevelDetail, h: string): string {
+  const out: string[] = [];
+  out.push(`${h} Per session`);
+  out.push(
+    table(
+      ["Session", ...top.windows.map((w) => `TTFT ${turnsLabel(w)}`), "Degradation", "Duration", "Output tok/s", "E2E mean", "Success"],
       d.perIteration.map((p) => [
         String(p.iteration),
         ...p.windowTtftMeans.map(fmtMs),
@@ -28,7 +81,7 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
     "Degradation = mean TTFT of the last window / mean TTFT of the first window − 1: **positive means slower** at the end of the conversation.",
   );
 
-  out.push("### Per window of turns (all iterations pooled)");
+  out.push(`${h} Per window of turns (all sessions pooled)`);
   out.push(
     table(
       ["Turns", "n", "TTFT mean", "TTFT std", "TTFT p90", "E2E mean", "Prompt tokens (mean)", "Cached tokens (mean)"],
@@ -45,7 +98,7 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
     ),
   );
 
-  out.push("### TTFT per turn");
+  out.push(`${h} TTFT per turn`);
   out.push(
     table(
       ["Turn", "n", "TTFT mean", "min", "p50", "max", "E2E mean", "Prompt tokens", "Cached tokens"],
@@ -63,7 +116,7 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
     ),
   );
 
-  out.push("### TTFT against history length");
+  out.push(`${h} TTFT against history length`);
   if (d.trend) {
     const share =
       d.trend.explainedShare !== undefined && d.trend.r2 >= 0.3
@@ -76,13 +129,19 @@ export function renderConversationSection(r: ScenarioResult<ConversationDetail>)
   } else {
     out.push("Not enough streamed requests with prompt token counts to fit a trend (needs 3 and varying prompt lengths).");
   }
+  return out.join("\n\n");
+}
 
-  out.push("### Against the seed report (Phase 2.2)");
+function renderSeedComparison(r: ScenarioResult<ConversationDetail>, level: ConversationLevel): string {
+  const out: string[] = [];
+  const d = { ...level.detail, turns: r.detail.turns, iterations: r.detail.iterations };
+
+  out.push(`### Against the seed report (Phase 2.2)${r.detail.levels.length > 1 ? `, at concurrency ${level.concurrency}` : ""}`);
   out.push(
     "The seed's “TTFT” was the full response time of a non-streamed request, so it compares with our **E2E latency**, not with our TTFT; its “tok/s” was output tokens over that full time.",
   );
-  const s = d.seed;
-  const worst = r.metrics["degradation.ttft_max"]?.value;
+  const s = r.detail.seed;
+  const worst = level.metrics["degradation.ttft_max"]?.value;
   out.push(
     table(
       ["Figure", "Seed report", "This run"],

@@ -44,6 +44,10 @@ export function fmtMetric(v: number | undefined, unit: MetricValue["unit"]): str
       return fmtPct(v);
     case "ms/1k tokens":
       return v === undefined ? "—" : `${fmtNum(v)} ms per 1k tokens`;
+    case "sessions":
+      return v === undefined ? "—" : `${fmtNum(v, 0)} sessions`;
+    case "x":
+      return v === undefined ? "—" : `×${fmtNum(v, 2)}`;
   }
 }
 

@@ -29,6 +29,8 @@ const FIGURE_LABELS: Record<string, string> = {
   "degradation.ttft_max": "TTFT degradation, worst iteration",
   "degradation.e2e": "E2E degradation, last vs first window (pooled)",
   success_rate: "Success rate",
+  total_output_tps: "Total output tok/s (all sessions)",
+  max_concurrency_within_thresholds: "Highest concurrency within thresholds",
   ttft_slope_ms_per_1k: "TTFT slope per 1k prompt tokens",
   "prompt_tokens.max": "Largest prompt",
   "cached_tokens.mean": "Cached prompt tokens (mean)",
@@ -46,6 +48,8 @@ const KEY_FIGURES = [
   "degradation.ttft",
   "degradation.ttft_max",
   "success_rate",
+  "total_output_tps",
+  "max_concurrency_within_thresholds",
   "ttft_slope_ms_per_1k",
   "prompt_tokens.max",
 ];
@@ -71,7 +75,7 @@ function synthesis(r: ScenarioResult): string {
   }
   for (const name of KEY_FIGURES) {
     const mv = r.metrics[name];
-    if (!mv || seen.has(name)) continue;
+    if (!mv || seen.has(name) || (mv.value === undefined && mv.n === 0)) continue;
     rows.push([FIGURE_LABELS[name] ?? name, fmtMetric(mv.value, mv.unit), "", "", String(mv.n)]);
   }
   return table(["Figure", "Value", "Threshold", "Status", "n"], rows);
@@ -82,7 +86,8 @@ function scenarioSection(r: ScenarioResult): string {
   const passed = r.verdicts.filter((v) => v.status === "pass").length;
   out.push(`## Scenario \`${r.name}\` (${r.kind})`);
   out.push(
-    `**Verdict: ${STATUS_ICON[r.status]}** — ${passed}/${r.verdicts.length} thresholds met; ${r.requests.ok}/${r.requests.total} requests succeeded.`,
+    `**Verdict: ${STATUS_ICON[r.status]}** — ${passed}/${r.verdicts.length} thresholds met; ${r.requests.ok}/${r.requests.total} requests succeeded.` +
+      (r.headline ? ` It ${cell(r.headline)}.` : ""),
   );
   out.push("### Synthesis");
   out.push(synthesis(r));

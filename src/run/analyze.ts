@@ -4,7 +4,8 @@
  */
 import { deriveRequestMetrics } from "../metrics/index.js";
 import { scenarioModule } from "../scenarios/registry.js";
-import type { ScenarioResult } from "../scenarios/types.js";
+import type { AnalysisInput, ScenarioResult } from "../scenarios/types.js";
+import type { ServerSnapshot } from "../monitor/types.js";
 import { RUN_FILES, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
 import { WARMUP_SCENARIO } from "./warmup.js";
@@ -37,10 +38,11 @@ function summarizeWarmup(records: RequestRecord[]): RunResults["warmup"] {
   };
 }
 
-export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd): RunResults {
+export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd, server: ServerSnapshot[] = []): RunResults {
+  const input: AnalysisInput = { records, target: manifest.target, server };
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
-    .map((cfg) => scenarioModule(cfg.kind).analyze(cfg as never, records, manifest.target));
+    .map((cfg) => scenarioModule(cfg.kind).analyze(cfg as never, input));
   return {
     ...manifest,
     ...(end.endedAt !== undefined ? { endedAt: end.endedAt } : {}),

@@ -8,6 +8,7 @@ import type { ScenarioConfig, TargetConfig } from "../config/schema.js";
 import type { Verdict } from "../metrics/index.js";
 import type { RequestRecord } from "../store/records.js";
 import type { RunEvents } from "../run/events.js";
+import type { ServerMonitor, ServerSnapshot, ServerWindowSummary } from "../monitor/types.js";
 
 export interface TargetInfo {
   /** Base URL requests went to (the simulator's loopback URL when simulated). */
@@ -32,6 +33,17 @@ export interface ScenarioContext {
   events: RunEvents;
   /** Aborted on SIGINT/SIGTERM: stop sending, let in-flight requests end as aborted. */
   signal: AbortSignal;
+  /** The server-metrics monitor, when the target exposes /metrics. */
+  monitor?: ServerMonitor;
+}
+
+/** What an analysis reads: everything comes from the run folder, so it can run offline. */
+export interface AnalysisInput {
+  /** Every record of the run (an analysis picks its own by scenario name). */
+  records: RequestRecord[];
+  target: TargetInfo;
+  /** The server-metrics timeline (empty when not scraped). */
+  server: ServerSnapshot[];
 }
 
 /** A figure in a scenario's synthesis, addressable by thresholds ("ttft.mean"). */
@@ -39,7 +51,7 @@ export interface MetricValue {
   value?: number;
   /** Samples the figure rests on. */
   n: number;
-  unit: "ms" | "tok/s" | "tokens" | "ratio" | "fraction" | "ms/1k tokens";
+  unit: "ms" | "tok/s" | "tokens" | "ratio" | "fraction" | "ms/1k tokens" | "sessions" | "x";
 }
 
 export interface ScenarioResult<Detail = unknown> {
@@ -55,6 +67,10 @@ export interface ScenarioResult<Detail = unknown> {
   requests: { total: number; ok: number; failed: number };
   errors: { kind: string; count: number; example: string }[];
   notes: string[];
+  /** One sentence that sums the scenario up, printed in the summary and the report. */
+  headline?: string;
+  /** The server's own counters and histograms over the scenario's time span, when scraped. */
+  server?: ServerWindowSummary;
 }
 
 export interface ScenarioModule<C extends ScenarioConfig = ScenarioConfig, Detail = unknown> {
@@ -66,5 +82,5 @@ export interface ScenarioModule<C extends ScenarioConfig = ScenarioConfig, Detai
   /** Checks options that the schema cannot (e.g. a script long enough for the turns). */
   validate?(config: C): void;
   run(config: C, ctx: ScenarioContext): Promise<void>;
-  analyze(config: C, records: RequestRecord[], targetInfo: TargetInfo): ScenarioResult<Detail>;
+  analyze(config: C, input: AnalysisInput): ScenarioResult<Detail>;
 }

@@ -18,6 +18,15 @@ export interface RequestRecord {
   session?: string;
   iteration?: number;
   turn?: number;
+  /** Probe within a scenario that has several (the cache scenario: "continued", "independent", "shared_prefix"). */
+  probe?: string;
+  /**
+   * What the request is for within its probe (the cache scenario: "miss", "hit", or "warm",
+   * a request that loads a prefix into the server's cache and is excluded from the figures).
+   */
+  role?: string;
+  /** Sessions the scenario ran at once when this request was sent (its concurrency level). */
+  concurrency?: number;
   /** Messages added to the conversation by this request (the full prompt = earlier turns + these). */
   newMessages: WireMessage[];
   /** Number of messages sent in the request (history included). */

@@ -17,7 +17,10 @@ import {
   type RequestMetrics,
 } from "../../metrics/index.js";
 import type { RequestRecord } from "../../store/records.js";
-import type { MetricValue, ScenarioResult, TargetInfo } from "../types.js";
+import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
+import type { Threshold } from "../../config/thresholds.js";
+import type { Verdict } from "../../metrics/index.js";
+import { concurrencyLevels } from "./driver.js";
 import { collectErrors, summaryMetrics } from "../common.js";
 
 /** What the seed report (Phase 2.2) printed, for the side-by-side comparison. */
@@ -31,11 +34,15 @@ export const SEED_PHASE_2_2 = {
   iterations: 3,
 } as const;
 
-export interface ConversationDetail {
-  turns: number;
-  iterations: number;
-  windows: [number, number][];
+/** Everything measured at one concurrency level. */
+export interface ConversationLevelDetail {
+  concurrency: number;
+  sessions: number;
   tokenSource: "usage" | "chunks" | "mixed" | "none";
+  /** First send to last byte of the level's requests. */
+  wallMs?: number;
+  /** Σ output tokens of ok requests / wallMs: what the server delivered to all sessions together. */
+  totalOutputTps?: number;
   overall: {
     ttft?: Summary;
     ttfc?: Summary;
@@ -70,6 +77,25 @@ export interface ConversationDetail {
   }[];
   perTurn: { turn: number; n: number; ttft?: Summary; e2eMean?: number; promptTokensMean?: number; cachedTokensMean?: number }[];
   trend?: { slopeMsPer1k: number; r2: number; n: number; explainedShare?: number };
+}
+
+export interface ConversationLevel {
+  concurrency: number;
+  metrics: Record<string, MetricValue>;
+  verdicts: Verdict[];
+  status: "pass" | "fail" | "not_measured";
+  requests: { total: number; ok: number; failed: number };
+  detail: ConversationLevelDetail;
+}
+
+export interface ConversationDetail {
+  turns: number;
+  iterations: number;
+  windows: [number, number][];
+  /** One entry per concurrency level, in the order run. */
+  levels: ConversationLevel[];
+  /** Highest level whose every threshold passed, when it is a sweep (more than one level). */
+  maxConcurrencyWithinThresholds?: number;
   seed: typeof SEED_PHASE_2_2;
 }
 
@@ -80,6 +106,8 @@ export const CONVERSATION_METRICS = [
   "output_tps.min",
   "output_tps.p50",
   "e2e_output_tps.mean",
+  "total_output_tps",
+  "max_concurrency_within_thresholds",
   "degradation.ttft",
   "degradation.ttft_max",
   "degradation.e2e",
@@ -107,19 +135,18 @@ function mean(xs: (number | undefined)[]): number | undefined {
   return summarize(xs.filter((x): x is number => x !== undefined))?.mean;
 }
 
-export function analyzeConversation(
+function analyzeLevel(
   config: ConversationScenarioConfig,
-  records: RequestRecord[],
-  _target: TargetInfo,
-): ScenarioResult<ConversationDetail> {
-  const mine = records.filter((r) => r.scenario === config.name);
-  const rows: Row[] = mine.map((rec) => ({ rec, m: deriveRequestMetrics(rec.result) }));
+  concurrency: number,
+  rows: Row[],
+  windows: [number, number][],
+  thresholds: Threshold[],
+): ConversationLevel {
   const okRows = rows.filter((r) => r.rec.result.ok);
-  const windows = config.windows ?? defaultWindows(config.turns);
   const pick = (rs: Row[], f: (m: RequestMetrics) => number | undefined) =>
     rs.map((r) => f(r.m)).filter((x): x is number => x !== undefined && Number.isFinite(x));
 
-  const overall: ConversationDetail["overall"] = {
+  const overall: ConversationLevelDetail["overall"] = {
     ttft: summarize(pick(okRows, (m) => m.ttftMs)),
     ttfc: summarize(pick(okRows, (m) => m.ttfcMs)),
     ttfa: summarize(pick(okRows, (m) => m.ttfaMs)),
@@ -134,11 +161,11 @@ export function analyzeConversation(
   };
 
   const sources = new Set(okRows.map((r) => r.m.outputTokensSource));
-  const tokenSource: ConversationDetail["tokenSource"] =
+  const tokenSource: ConversationLevelDetail["tokenSource"] =
     sources.size === 0 ? "none" : sources.size > 1 ? "mixed" : (([...sources][0] ?? "none") as "usage" | "chunks");
 
   const sessions = [...new Set(rows.map((r) => r.rec.session ?? ""))];
-  const perIteration: ConversationDetail["perIteration"] = sessions.map((session) => {
+  const perIteration: ConversationLevelDetail["perIteration"] = sessions.map((session) => {
     const rs = rows.filter((r) => (r.rec.session ?? "") === session);
     const ok = rs.filter((r) => r.rec.result.ok);
     const wm = windowMeans(
@@ -163,7 +190,7 @@ export function analyzeConversation(
   });
 
   const inWindow = (w: [number, number]) => okRows.filter((r) => (r.rec.turn ?? 0) >= w[0] && (r.rec.turn ?? 0) <= w[1]);
-  const perWindow: ConversationDetail["perWindow"] = windows.map((w) => {
+  const perWindow: ConversationLevelDetail["perWindow"] = windows.map((w) => {
     const rs = inWindow(w);
     return {
       window: w,
@@ -175,7 +202,7 @@ export function analyzeConversation(
     };
   });
 
-  const perTurn: ConversationDetail["perTurn"] = [];
+  const perTurn: ConversationLevelDetail["perTurn"] = [];
   for (let t = 1; t <= config.turns; t++) {
     const rs = okRows.filter((r) => r.rec.turn === t);
     if (rs.length === 0 && !rows.some((r) => r.rec.turn === t)) continue;
@@ -207,6 +234,12 @@ export function analyzeConversation(
     firstW?.e2e && lastW?.e2e && perWindow.length > 1 ? degradation(firstW.e2e.mean, lastW.e2e.mean) : undefined;
   const iterDegs = perIteration.map((p) => p.degradation).filter((d): d is number => d !== undefined);
 
+  const starts = rows.map((r) => r.rec.result.sentPerfMs);
+  const ends = rows.map((r) => r.rec.result.sentPerfMs + (r.rec.result.t.lastByte ?? 0));
+  const wallMs = rows.length ? Math.max(...ends) - Math.min(...starts) : undefined;
+  const outputTokens = okRows.reduce((a, r) => a + (r.m.outputTokens ?? 0), 0);
+  const totalOutputTps = wallMs && wallMs > 0 && okRows.length ? outputTokens / (wallMs / 1000) : undefined;
+
   const metrics: Record<string, MetricValue> = {
     ...summaryMetrics("ttft", overall.ttft, "ms"),
     ...summaryMetrics("e2e", overall.e2e, "ms"),
@@ -228,43 +261,122 @@ export function analyzeConversation(
     ttft_slope_ms_per_1k: { value: trend?.slopeMsPer1k, n: trend?.n ?? 0, unit: "ms/1k tokens" },
     "prompt_tokens.max": { value: overall.promptTokens?.max, n: overall.promptTokens?.n ?? 0, unit: "tokens" },
     "cached_tokens.mean": { value: overall.cachedTokens?.mean, n: overall.cachedTokens?.n ?? 0, unit: "tokens" },
+    total_output_tps: { value: totalOutputTps, n: okRows.length, unit: "tok/s" },
   };
 
-  const thresholds = (config.thresholds ?? CONVERSATION_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
   const verdicts = thresholds.map((th) => {
     const mv = metrics[th.metric];
     return evaluate(th, { value: mv?.value, n: mv?.n });
   });
+  return {
+    concurrency,
+    metrics,
+    verdicts,
+    status: overallStatus(verdicts),
+    requests: { total: rows.length, ok: okRows.length, failed: rows.length - okRows.length },
+    detail: {
+      concurrency,
+      sessions: sessions.length,
+      tokenSource,
+      ...(wallMs !== undefined ? { wallMs } : {}),
+      ...(totalOutputTps !== undefined ? { totalOutputTps } : {}),
+      overall,
+      perIteration,
+      perWindow,
+      perTurn,
+      trend,
+    },
+  };
+}
 
+/** Thresholds about the sweep as a whole rather than one level. */
+const SWEEP_METRICS = new Set(["max_concurrency_within_thresholds"]);
+
+export function analyzeConversation(config: ConversationScenarioConfig, input: AnalysisInput): ScenarioResult<ConversationDetail> {
+  const mine = input.records.filter((r) => r.scenario === config.name);
+  const rows: Row[] = mine.map((rec) => ({ rec, m: deriveRequestMetrics(rec.result) }));
+  const windows = config.windows ?? defaultWindows(config.turns);
+  const thresholds = (config.thresholds ?? CONVERSATION_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
+  const levelThresholds = thresholds.filter((t) => !SWEEP_METRICS.has(t.metric));
+  const sweepThresholds = thresholds.filter((t) => SWEEP_METRICS.has(t.metric));
+
+  const planned = concurrencyLevels(config);
+  const seen = [...new Set(rows.map((r) => r.rec.concurrency ?? 1))];
+  const levelsRun = planned.filter((c) => seen.includes(c));
+  const levels = levelsRun.map((c) =>
+    analyzeLevel(
+      config,
+      c,
+      rows.filter((r) => (r.rec.concurrency ?? 1) === c),
+      windows,
+      levelThresholds,
+    ),
+  );
+  const sweep = planned.length > 1;
+  let maxWithin: number | undefined;
+  for (const l of levels) if (l.status === "pass" && (maxWithin === undefined || l.concurrency > maxWithin)) maxWithin = l.concurrency;
+
+  // The scenario's figures are its first level's (the whole run when there is one level).
+  const first = levels[0];
+  const metrics: Record<string, MetricValue> = {
+    ...(first?.metrics ?? {}),
+    max_concurrency_within_thresholds: { value: sweep ? maxWithin : undefined, n: sweep ? levels.length : 0, unit: "sessions" },
+  };
+  const sweepVerdicts = sweepThresholds.map((th) => evaluate(th, { value: metrics[th.metric]?.value, n: levels.length }));
+  const verdicts = [...(first?.verdicts ?? []), ...sweepVerdicts];
+
+  const okRows = rows.filter((r) => r.rec.result.ok);
   const notes: string[] = [];
-  if (tokenSource === "chunks" || tokenSource === "mixed")
+  const tokenSources = new Set(levels.map((l) => l.detail.tokenSource));
+  if (tokenSources.has("chunks") || tokenSources.has("mixed"))
     notes.push(
       "The server sent no usage for some or all requests: output tokens were counted from streamed chunks (an estimate; a chunk may carry several tokens).",
     );
-  if (!okRows.some((r) => r.m.cachedTokens !== undefined))
+  if (okRows.length > 0 && !okRows.some((r) => r.m.cachedTokens !== undefined))
     notes.push(
       "The server reported no cached prompt tokens (usage.prompt_tokens_details.cached_tokens). vLLM needs --enable-prompt-tokens-details; SGLang --enable-cache-report.",
     );
   if (!config.thresholds) notes.push("Thresholds are the seed report's defaults (Phase 2.2).");
-  if (!mine.some((r) => r.result.stream))
+  if (mine.length > 0 && !mine.some((r) => r.result.stream))
     notes.push("Requests were not streamed: TTFT, TPOT, ITL and output tok/s cannot be measured; only E2E latency is.");
+  if (sweep)
+    notes.push(
+      `Concurrency sweep: the synthesis and its verdicts are those of the first level (${planned[0]}); every level is judged against the same thresholds in the sweep table.`,
+    );
+  if (levels.some((l) => l.concurrency > 1))
+    notes.push(
+      "At concurrency C, C sessions run at once and each of the C slots runs `iterations` sessions in turn; a script used twice gets its session id in front of its first message so that sessions do not share cached prefixes (beyond the system prompt).",
+    );
+
+  const status = sweep
+    ? sweepVerdicts.some((v) => v.status === "fail") || first?.status === "fail"
+      ? "fail"
+      : overallStatus(verdicts)
+    : overallStatus(verdicts);
+
+  let headline: string | undefined;
+  if (sweep) {
+    const breaking = levels.find((l) => l.status === "fail" && (maxWithin === undefined || l.concurrency > maxWithin));
+    const broken = breaking?.verdicts.filter((v) => v.status === "fail").map((v) => v.metric);
+    headline =
+      (maxWithin !== undefined
+        ? `holds ${maxWithin} concurrent ${config.turns}-turn conversation${maxWithin > 1 ? "s" : ""} within thresholds`
+        : "no concurrency level met every threshold") + (breaking ? `; ${breaking.concurrency} breaks ${broken?.join(", ")}` : "");
+  }
 
   return {
     name: config.name,
     kind: config.kind,
     metrics,
     verdicts,
-    status: overallStatus(verdicts),
+    status,
+    ...(headline ? { headline } : {}),
     detail: {
       turns: config.turns,
       iterations: config.iterations,
       windows,
-      tokenSource,
-      overall,
-      perIteration,
-      perWindow,
-      perTurn,
-      trend,
+      levels,
+      ...(sweep && maxWithin !== undefined ? { maxConcurrencyWithinThresholds: maxWithin } : {}),
       seed: SEED_PHASE_2_2,
     },
     requests: { total: rows.length, ok: okRows.length, failed: rows.length - okRows.length },

@@ -3,7 +3,7 @@ import type { ConversationScenarioConfig } from "../../config/schema.js";
 import { ConfigError } from "../../errors.js";
 import type { ScenarioModule } from "../types.js";
 import { analyzeConversation, CONVERSATION_DEFAULT_THRESHOLDS, CONVERSATION_METRICS, type ConversationDetail } from "./analyze.js";
-import { runConversation } from "./driver.js";
+import { concurrencyLevels, runConversation } from "./driver.js";
 import { scriptsForIterations } from "./scripts.js";
 
 export const conversationScenario: ScenarioModule<ConversationScenarioConfig, ConversationDetail> = {
@@ -11,7 +11,8 @@ export const conversationScenario: ScenarioModule<ConversationScenarioConfig, Co
   metricNames: CONVERSATION_METRICS,
   defaultThresholds: CONVERSATION_DEFAULT_THRESHOLDS,
   validate(config) {
-    for (const s of scriptsForIterations(config.script, config.iterations)) {
+    const sessions = concurrencyLevels(config).reduce((a, c) => a + c * config.iterations, 0);
+    for (const s of new Set(scriptsForIterations(config.script, Math.min(sessions, 64)))) {
       if (s.turns.length < config.turns) {
         throw new ConfigError(
           `scenario "${config.name}": script "${s.name}" has ${s.turns.length} user turns but turns is ${config.turns}. Lower turns or give a longer script.`,

@@ -61,8 +61,9 @@ describe("conversation run against the simulator", () => {
     expect(sc.requests).toEqual({ total: 6, ok: 6, failed: 0 });
     expect(sc.metrics["success_rate"]?.value).toBe(1);
     expect(sc.metrics["ttft.mean"]?.n).toBe(6);
-    expect(sc.detail.perIteration).toHaveLength(2);
-    expect(sc.detail.perTurn.map((t) => t.n)).toEqual([2, 2, 2]);
+    expect(sc.detail.levels).toHaveLength(1);
+    expect(sc.detail.levels[0]!.detail.perIteration).toHaveLength(2);
+    expect(sc.detail.levels[0]!.detail.perTurn.map((t) => t.n)).toEqual([2, 2, 2]);
     expect(results.complete).toBe(true);
     expect(results.target.simulated).toBe(true);
     const saved = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as typeof results;

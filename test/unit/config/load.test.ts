@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SuiteValidationError } from "../../../src/config/issues.js";
 import { loadSuiteFile, parseSuiteText, validateSuiteObject } from "../../../src/config/load.js";
-import { configError, fixture } from "./helpers.js";
+import { configError, conversations, fixture } from "./helpers.js";
 
 function lines(err: Error): string[] {
   return err.message.split("\n");
@@ -20,9 +20,10 @@ describe("loadSuiteFile: good files", () => {
         stream: true,
         continuous_usage: true,
         warmup_requests: 1,
+        metrics: { scrape: "auto", interval_ms: 1000 },
       },
       scenarios: [
-        { kind: "conversation", name: "conversation", turns: 15, iterations: 3, script: "auto", max_tokens: 256, temperature: 0.7 },
+        { kind: "conversation", name: "conversation", turns: 15, iterations: 3, script: "auto", max_tokens: 256, temperature: 0.7, concurrency: 1 },
       ],
       output: { dir: "runs" },
     });
@@ -33,7 +34,7 @@ describe("loadSuiteFile: good files", () => {
     expect(suite.name).toBe("multi");
     expect(suite.target.url).toBe("http://127.0.0.1:5002/v1");
     expect(suite.target.api_key_env).toBe("VLLM_API_KEY_MEDIUM");
-    expect(suite.scenarios.map((s) => [s.name, s.turns, s.iterations])).toEqual([
+    expect(conversations(suite).map((s) => [s.name, s.turns, s.iterations])).toEqual([
       ["short", 5, 1],
       ["long", 30, 2],
     ]);
@@ -46,7 +47,7 @@ describe("loadSuiteFile: good files", () => {
       "scenarios:\n  - &a {kind: conversation, name: a, turns: 4}\n  - <<: *a\n    name: b\n",
       "merge.yaml",
     );
-    expect(merged.scenarios.map((s) => [s.name, s.turns])).toEqual([
+    expect(conversations(merged).map((s) => [s.name, s.turns])).toEqual([
       ["a", 4],
       ["b", 4],
     ]);
@@ -339,8 +340,8 @@ describe("loadSuiteFile: schema problems", () => {
 describe("validateSuiteObject", () => {
   it("validates a suite built in code and fills defaults", () => {
     const suite = validateSuiteObject({ scenarios: [{ kind: "conversation", turns: 4 }] }, "built-in");
-    expect(suite.scenarios[0]?.turns).toBe(4);
-    expect(suite.scenarios[0]?.iterations).toBe(3);
+    expect(conversations(suite)[0]?.turns).toBe(4);
+    expect(conversations(suite)[0]?.iterations).toBe(3);
     expect(suite.output.dir).toBe("runs");
   });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadSuiteFile } from "../../../src/config/load.js";
 import { builtinSuitePath, redactSuite, resolveSuite } from "../../../src/config/resolve.js";
-import { configError, fixture } from "./helpers.js";
+import { configError, conversations, fixture } from "./helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "shakedown-resolve-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,13 +52,13 @@ describe("--scenario", () => {
     const suite = resolveSuite({ scenario: "conversation" });
     expect(suite.name).toBe("conversation");
     expect(suite.scenarios).toEqual([
-      { kind: "conversation", name: "conversation", turns: 15, iterations: 3, script: "auto", max_tokens: 256, temperature: 0.7 },
+      { kind: "conversation", name: "conversation", turns: 15, iterations: 3, script: "auto", max_tokens: 256, temperature: 0.7, concurrency: 1 },
     ]);
   });
 
   it("without a file: an unknown kind lists the known kinds", () => {
     const err = configError(() => resolveSuite({ scenario: "cahce" }));
-    expect(err.message).toMatch(/^--scenario cahce: unknown scenario kind; without a suite file, --scenario takes a kind: conversation/);
+    expect(err.message).toMatch(/^--scenario cahce: unknown scenario kind; without a suite file, --scenario takes a kind: conversation, cache/);
   });
 
   it("with a file: keeps the scenarios whose name or kind matches", () => {
@@ -95,7 +95,7 @@ describe("--set and flags", () => {
       file: fixture("multi.yaml"),
       sets: ["conversation.iterations=4", "short.temperature=0", "target.timeouts.total_ms=1000", "output.dir=/tmp/x", "name=nightly"],
     });
-    expect(suite.scenarios.map((s) => s.iterations)).toEqual([4, 4]);
+    expect(conversations(suite).map((s) => s.iterations)).toEqual([4, 4]);
     expect(suite.scenarios[0]?.temperature).toBe(0);
     expect(suite.target.timeouts).toEqual({ connect_ms: 5000, first_byte_ms: 120000, between_tokens_ms: 60000, total_ms: 1000 });
     expect(suite.output.dir).toBe("/tmp/x");
@@ -103,7 +103,7 @@ describe("--set and flags", () => {
   });
 
   it("applies --set to the built-in default suite", () => {
-    expect(resolveSuite({ sets: ["conversation.turns=5"] }).scenarios[0]?.turns).toBe(5);
+    expect(conversations(resolveSuite({ sets: ["conversation.turns=5"] }))[0]?.turns).toBe(5);
   });
 
   it("flags win over the file and over --set", () => {
@@ -191,8 +191,8 @@ describe("redactSuite", () => {
     expect(redacted.target.sim?.api_key).toBe("***");
     expect(suite.target.sim?.api_key).toBe("test-secret-key");
     expect(JSON.stringify(redacted)).not.toContain("test-secret-key");
-    redacted.scenarios[0]!.turns = 99;
-    expect(suite.scenarios[0]?.turns).toBe(4);
+    conversations(redacted)[0]!.turns = 99;
+    expect(conversations(suite)[0]?.turns).toBe(4);
   });
 
   it("leaves a suite without secrets equal", () => {

@@ -1,0 +1,130 @@
+/**
+ * The server-metrics monitor's data: snapshots of a server's Prometheus /metrics, mapped
+ * from each server's own names (vLLM old and new, SGLang, llama.cpp) to one vocabulary.
+ * Times `t` are performance.now() milliseconds of the shakedown process, the same clock as
+ * ChatResult.sentPerfMs, so snapshots line up with request records.
+ */
+
+export type ServerKind = "vllm" | "sglang" | "llamacpp" | "tgi" | "unknown";
+
+/**
+ * Cumulative histogram as exposed: upper bounds (seconds) with cumulative counts. Only the
+ * finite buckets are kept (sorted by `le`); the `+Inf` bucket is `count`, so the value
+ * survives JSON (where Infinity would become null).
+ */
+export interface HistogramValue {
+  buckets: { le: number; count: number }[];
+  sum: number;
+  count: number;
+}
+
+/** One scrape, normalised. Absent fields: the server does not expose that figure. */
+export interface NormalizedMetrics {
+  server: ServerKind;
+  /** gauges */
+  requestsRunning?: number;
+  requestsWaiting?: number;
+  /** KV cache occupancy, 0..1 (vLLM kv_cache_usage_perc / gpu_cache_usage_perc, SGLang token_usage, llama.cpp kv_cache_usage_ratio). */
+  kvCacheUsage?: number;
+  /** counters (cumulative since server start) */
+  prefixCacheQueries?: number;
+  prefixCacheHits?: number;
+  promptTokens?: number;
+  generationTokens?: number;
+  /** llama.cpp: prompt tokens reused from the cache. */
+  promptTokensCached?: number;
+  preemptions?: number;
+  requestsSucceeded?: number;
+  /** histograms (seconds) */
+  ttft?: HistogramValue;
+  itl?: HistogramValue;
+  e2e?: HistogramValue;
+  queueTime?: HistogramValue;
+  /** From vllm:cache_config_info (enable_prefix_caching label), when exposed. */
+  prefixCachingEnabled?: boolean;
+  /** SGLang's own rolling cache hit rate gauge, kept for reference only (never used as run truth). */
+  reportedCacheHitRate?: number;
+}
+
+export interface ServerSnapshot {
+  /** performance.now() ms in the shakedown process. */
+  t: number;
+  epochMs: number;
+  /** Scrape failed: values absent. */
+  error?: string;
+  values?: NormalizedMetrics;
+  /** How long the scrape took (request + parse), ms. */
+  scrapeMs?: number;
+}
+
+/** A window summary of one server histogram: mean and interpolated quantiles, ms. */
+export interface HistogramWindowSummary {
+  n: number;
+  mean: number;
+  p50?: number;
+  p90?: number;
+  p99?: number;
+}
+
+/** Counters a window summary diffs. */
+export type ServerCounterName =
+  | "prefixCacheQueries"
+  | "prefixCacheHits"
+  | "promptTokens"
+  | "promptTokensCached"
+  | "generationTokens"
+  | "preemptions"
+  | "requestsSucceeded";
+
+/** How prefixCacheHitRate was computed. */
+export type PrefixCacheHitRateBasis = "hits/queries" | "cached/(cached+computed)" | "cached/prompt";
+
+/** Counter deltas and gauge summaries over a window [from, to] of snapshots. */
+export interface ServerWindowSummary {
+  server: ServerKind;
+  from: number;
+  to: number;
+  /** Snapshots inside the window (gauge summaries rest on these). */
+  samples: number;
+  deltas: {
+    prefixCacheQueries?: number;
+    prefixCacheHits?: number;
+    promptTokens?: number;
+    promptTokensCached?: number;
+    generationTokens?: number;
+    preemptions?: number;
+    requestsSucceeded?: number;
+  };
+  /** Δhits / Δqueries (or cached / (cached + computed) for llama.cpp) over the window. */
+  prefixCacheHitRate?: number;
+  /** Which counters prefixCacheHitRate rests on. */
+  prefixCacheHitRateBasis?: PrefixCacheHitRateBasis;
+  gauges: {
+    requestsRunning?: { mean: number; max: number };
+    requestsWaiting?: { mean: number; max: number };
+    kvCacheUsage?: { mean: number; max: number };
+    /** The server's own rolling hit-rate gauge (SGLang), for reference only. */
+    reportedCacheHitRate?: { mean: number; max: number };
+  };
+  /** Server-side latency histograms diffed over the window: mean and interpolated quantiles, ms. */
+  ttftMs?: { n: number; mean: number; p50?: number; p90?: number; p99?: number };
+  itlMs?: { n: number; mean: number; p50?: number; p90?: number; p99?: number };
+  e2eMs?: { n: number; mean: number; p50?: number; p90?: number; p99?: number };
+  queueTimeMs?: HistogramWindowSummary;
+  prefixCachingEnabled?: boolean;
+  /** The two snapshots counters and histograms were diffed between (their `t`). */
+  deltaSpan?: { from: number; to: number };
+  /** Counters that went down inside the span (server restart?): their delta is left undefined. */
+  resetCounters?: ServerCounterName[];
+  /** Why a figure is missing or approximate (restarts, snapshots outside the window). */
+  notes?: string[];
+}
+
+/** What a running scenario can ask of the monitor. */
+export interface ServerMonitor {
+  /** True when /metrics answered at start. */
+  readonly available: boolean;
+  readonly metricsUrl: string;
+  /** Scrapes now (outside the polling cadence), appends to the timeline and returns the snapshot. */
+  snapshotNow(): Promise<ServerSnapshot | undefined>;
+}

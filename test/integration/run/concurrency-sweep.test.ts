@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type RunningSimulator } from "../../../src/sim/index.js";
+import { validateSuiteObject } from "../../../src/config/load.js";
+import { executeRun } from "../../../src/run/executor.js";
+import { renderMarkdownReport } from "../../../src/report/markdown.js";
+import type { ConversationDetail } from "../../../src/scenarios/conversation/analyze.js";
+import type { ScenarioResult } from "../../../src/scenarios/types.js";
+import { tempDir } from "../../helpers/tmp.js";
+
+const out = tempDir();
+
+describe("concurrent conversations against the simulator", () => {
+  // A decode step that grows steeply with the batch (2 ms per running sequence on top of
+  // 3.8 ms) makes the effect under test large compared with timer noise on a busy machine.
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ profile: "default", port: 0, decodeStepMsPerSeq: 2 });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it("a sweep 1, 2, 5, 10 shows the monotone trends and names the highest level within thresholds", async () => {
+    const suite = validateSuiteObject(
+      {
+        name: "sweep",
+        target: { url: sim.baseUrl },
+        scenarios: [
+          {
+            kind: "conversation",
+            turns: 3,
+            iterations: 1,
+            max_tokens: 24,
+            concurrency: [1, 2, 5, 10],
+            // Per-stream decode speed falls with the batch: ~170 tok/s alone, ~130 with 2
+            // sessions, ~70 with 5, ~40 with 10.
+            thresholds: ["success_rate > 95%", "output_tps.mean > 100"],
+          },
+        ],
+        output: { dir: out },
+      },
+      "test",
+    );
+    const { results } = await executeRun(suite);
+    const sc = results.scenarios[0] as ScenarioResult<ConversationDetail>;
+    const levels = sc.detail.levels;
+    expect(levels.map((l) => l.concurrency)).toEqual([1, 2, 5, 10]);
+    expect(levels.map((l) => l.requests.total)).toEqual([3, 6, 15, 30]);
+    const perStream = levels.map((l) => l.detail.overall.outputTps!.mean);
+    const total = levels.map((l) => l.detail.totalOutputTps!);
+    const ttftP90 = levels.map((l) => l.detail.overall.ttft!.p90);
+    // More sessions at once: each stream slower (with some tolerance for timer noise) …
+    for (let i = 1; i < levels.length; i++) expect(perStream[i]!).toBeLessThan(perStream[i - 1]! * 1.1);
+    expect(perStream[3]!).toBeLessThan(perStream[0]! * 0.6);
+    // … the server as a whole faster (far from saturation here) …
+    for (let i = 1; i < levels.length; i++) expect(total[i]!).toBeGreaterThan(total[i - 1]!);
+    // … and first tokens later, as simultaneous prefills queue.
+    expect(ttftP90[3]!).toBeGreaterThan(ttftP90[0]!);
+    // The low levels meet the per-stream threshold; 10 does not.
+    expect(levels[0]!.status).toBe("pass");
+    expect(levels[2]!.status).toBe("fail");
+    expect(levels[3]!.status).toBe("fail");
+    const max = sc.detail.maxConcurrencyWithinThresholds!;
+    expect([1, 2]).toContain(max);
+    expect(sc.metrics["max_concurrency_within_thresholds"]?.value).toBe(max);
+    expect(sc.headline).toMatch(new RegExp(`^holds ${max} concurrent 3-turn conversation`));
+    expect(sc.headline).toContain("breaks output_tps.mean");
+    const report = renderMarkdownReport(results);
+    expect(report).toContain("### Concurrency sweep");
+    expect(report).toContain(`Holds ${max} concurrent 3-turn conversation`);
+    // A sweep whose first level passes and which sets no sweep threshold passes.
+    expect(sc.status).toBe("pass");
+  });
+
+  it("a sweep threshold on the highest level within thresholds can fail the scenario", async () => {
+    const suite = validateSuiteObject(
+      {
+        name: "sweep-gate",
+        target: { sim: { profile: "fast" } },
+        scenarios: [
+          {
+            kind: "conversation",
+            turns: 2,
+            iterations: 1,
+            max_tokens: 8,
+            concurrency: [1, 2],
+            thresholds: ["success_rate > 95%", "max_concurrency_within_thresholds >= 5"],
+          },
+        ],
+        output: { dir: out },
+      },
+      "test",
+    );
+    const { results } = await executeRun(suite);
+    const sc = results.scenarios[0]!;
+    expect(sc.metrics["max_concurrency_within_thresholds"]?.value).toBe(2);
+    expect(sc.verdicts.find((v) => v.metric === "max_concurrency_within_thresholds")?.status).toBe("fail");
+    expect(sc.status).toBe("fail");
+  });
+});
