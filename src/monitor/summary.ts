@@ -86,12 +86,21 @@ export function diffHistogram(start: HistogramValue, end: HistogramValue): Histo
 export function summarizeHistogramMs(h: HistogramValue): HistogramWindowSummary | undefined {
   if (!(h.count > 0)) return undefined;
   const out: HistogramWindowSummary = { n: h.count, mean: (h.sum / h.count) * 1000 };
-  const p50 = histogramQuantile(0.5, h);
-  const p90 = histogramQuantile(0.9, h);
-  const p99 = histogramQuantile(0.99, h);
-  if (p50 !== undefined) out.p50 = p50 * 1000;
-  if (p90 !== undefined) out.p90 = p90 * 1000;
-  if (p99 !== undefined) out.p99 = p99 * 1000;
+  const first = finiteBuckets(h)[0];
+  const bounds: ("p50" | "p90" | "p99")[] = [];
+  for (const [key, q] of [["p50", 0.5], ["p90", 0.9], ["p99", 0.99]] as const) {
+    const v = histogramQuantile(q, h);
+    if (v === undefined) continue;
+    // Inside the first bucket, Prometheus interpolates from 0, which says nothing real:
+    // report the bucket's bound instead, flagged as such.
+    if (first && first.le > 0 && first.count >= q * h.count) {
+      out[key] = first.le * 1000;
+      bounds.push(key);
+    } else {
+      out[key] = v * 1000;
+    }
+  }
+  if (bounds.length > 0) out.upperBounds = bounds;
   return out;
 }
 

@@ -64,6 +64,11 @@ export interface HistogramWindowSummary {
   p50?: number;
   p90?: number;
   p99?: number;
+  /**
+   * Quantiles that fell in the first bucket, where interpolating from 0 would invent a value:
+   * the figure is then the bucket's upper bound ("≤ 300 ms"), not an estimate.
+   */
+  upperBounds?: ("p50" | "p90" | "p99")[];
 }
 
 /** Counters a window summary diffs. */
@@ -107,9 +112,9 @@ export interface ServerWindowSummary {
     reportedCacheHitRate?: { mean: number; max: number };
   };
   /** Server-side latency histograms diffed over the window: mean and interpolated quantiles, ms. */
-  ttftMs?: { n: number; mean: number; p50?: number; p90?: number; p99?: number };
-  itlMs?: { n: number; mean: number; p50?: number; p90?: number; p99?: number };
-  e2eMs?: { n: number; mean: number; p50?: number; p90?: number; p99?: number };
+  ttftMs?: HistogramWindowSummary;
+  itlMs?: HistogramWindowSummary;
+  e2eMs?: HistogramWindowSummary;
   queueTimeMs?: HistogramWindowSummary;
   prefixCachingEnabled?: boolean;
   /** The two snapshots counters and histograms were diffed between (their `t`). */

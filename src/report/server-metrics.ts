@@ -149,13 +149,16 @@ export function renderServerMetricsSection(
     ["E2E latency", s.e2eMs],
     ["Queue time", s.queueTimeMs],
   ] as const) {
-    if (h) latencyRows.push([label, String(h.n), ms(h.mean), ms(h.p50), ms(h.p90), ms(h.p99)]);
+    if (h) {
+      const q = (key: "p50" | "p90" | "p99") => (h.upperBounds?.includes(key) ? `≤ ${ms(h[key])}` : ms(h[key]));
+      latencyRows.push([label, String(h.n), ms(h.mean), q("p50"), q("p90"), q("p99")]);
+    }
   }
   if (latencyRows.length > 0) {
     out.push(table(["Server histogram, over the window", "n", "Mean", "p50", "p90", "p99"], latencyRows));
     out.push("");
     out.push(
-      "Server quantiles are interpolated inside histogram buckets (as Prometheus' histogram_quantile), so they are only as fine as the buckets.",
+      "Server quantiles are interpolated inside histogram buckets (as Prometheus' histogram_quantile), so they are only as fine as the buckets; “≤ x” means the quantile lies in the first bucket, whose upper bound is all that is known.",
     );
     out.push("");
   }
@@ -169,8 +172,10 @@ export function renderServerMetricsSection(
         [
           ["n", String(c.n), srv ? String(srv.n) : NOT_EXPOSED, "—"],
           ["Mean", ms(c.mean), srv ? ms(srv.mean) : NOT_EXPOSED, gap(c.mean, srv?.mean)],
-          ["p50", ms(c.p50), srv ? ms(srv.p50) : NOT_EXPOSED, gap(c.p50, srv?.p50)],
-          ["p90", ms(c.p90), srv ? ms(srv.p90) : NOT_EXPOSED, gap(c.p90, srv?.p90)],
+          ...(["p50", "p90"] as const).map((k) => {
+            const bound = srv?.upperBounds?.includes(k) ?? false;
+            return [k, ms(c[k]), srv ? `${bound ? "≤ " : ""}${ms(srv[k])}` : NOT_EXPOSED, bound ? "—" : gap(c[k], srv?.[k])];
+          }),
         ],
       ),
     );

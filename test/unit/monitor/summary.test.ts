@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { diffHistogram, histogramQuantile, summarizeWindow } from "../../../src/monitor/summary.js";
+import { diffHistogram, histogramQuantile, summarizeHistogramMs, summarizeWindow } from "../../../src/monitor/summary.js";
 import type { ServerSnapshot } from "../../../src/monitor/types.js";
 import { failed, histogramOf, snap } from "./helpers.js";
 
@@ -221,5 +221,23 @@ describe("series created inside the window", () => {
     )!;
     expect(s.deltas).toEqual({ promptTokens: 20, preemptions: 2 });
     expect(s.ttftMs?.n).toBe(2);
+  });
+});
+
+describe("summarizeHistogramMs", () => {
+  it("gives a quantile that falls in the first bucket as that bucket's bound, flagged, not an interpolation from 0", () => {
+    // vLLM's queue-time buckets start at 0.3 s: seven requests that never queued.
+    const h = { buckets: [{ le: 0.3, count: 7 }, { le: 0.5, count: 7 }], sum: 0.0007, count: 7 };
+    const s = summarizeHistogramMs(h)!;
+    expect(s.mean).toBeCloseTo(0.1, 6);
+    expect(s.p50).toBe(300);
+    expect(s.upperBounds).toEqual(["p50", "p90", "p99"]);
+  });
+
+  it("interpolates, unflagged, past the first bucket", () => {
+    const h = { buckets: [{ le: 0.1, count: 0 }, { le: 0.2, count: 10 }], sum: 1.5, count: 10 };
+    const s = summarizeHistogramMs(h)!;
+    expect(s.p50).toBeCloseTo(150, 6);
+    expect(s.upperBounds).toBeUndefined();
   });
 });
