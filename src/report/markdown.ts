@@ -5,11 +5,15 @@
 import type { ConversationDetail } from "../scenarios/conversation/analyze.js";
 import type { MetricValue, ScenarioResult } from "../scenarios/types.js";
 import type { RunResults } from "../store/run-folder.js";
+import type { CacheDetail } from "../scenarios/cache/analyze.js";
+import { cacheFigureLabel, renderCacheSection } from "./cache.js";
 import { renderConversationSection } from "./conversation.js";
+import { renderServerMetricsSection } from "./server-metrics.js";
 import { cell, fmtDuration, fmtMetric, fmtMs, STATUS_ICON, table } from "./format.js";
 
 const SECTION_RENDERERS: Record<string, (r: ScenarioResult<never>) => string> = {
   conversation: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
+  cache: (r) => renderCacheSection(r as unknown as ScenarioResult<CacheDetail>),
 };
 
 /** Names the figures of the synthesis table. */
@@ -35,6 +39,11 @@ const FIGURE_LABELS: Record<string, string> = {
   "prompt_tokens.max": "Largest prompt",
   "cached_tokens.mean": "Cached prompt tokens (mean)",
 };
+
+/** A figure's label: the fixed names above, else the scenario kind's own naming. */
+function figureLabel(kind: string, metric: string): string {
+  return FIGURE_LABELS[metric] ?? (kind === "cache" ? cacheFigureLabel(metric) : undefined) ?? metric;
+}
 
 /** Figures shown in the synthesis even without a threshold. */
 const KEY_FIGURES = [
@@ -65,7 +74,7 @@ function synthesis(r: ScenarioResult): string {
     const mv = r.metrics[v.metric];
     const unit = mv?.unit ?? "ms";
     rows.push([
-      FIGURE_LABELS[v.metric] ?? v.metric,
+      figureLabel(r.kind, v.metric),
       fmtMetric(v.value, unit),
       thresholdText(v.op, v.limit, unit),
       STATUS_ICON[v.status],
@@ -76,7 +85,7 @@ function synthesis(r: ScenarioResult): string {
   for (const name of KEY_FIGURES) {
     const mv = r.metrics[name];
     if (!mv || seen.has(name) || (mv.value === undefined && mv.n === 0)) continue;
-    rows.push([FIGURE_LABELS[name] ?? name, fmtMetric(mv.value, mv.unit), "", "", String(mv.n)]);
+    rows.push([figureLabel(r.kind, name), fmtMetric(mv.value, mv.unit), "", "", String(mv.n)]);
   }
   return table(["Figure", "Value", "Threshold", "Status", "n"], rows);
 }
@@ -93,6 +102,12 @@ function scenarioSection(r: ScenarioResult): string {
   out.push(synthesis(r));
   const render = SECTION_RENDERERS[r.kind];
   if (render) out.push(render(r as ScenarioResult<never>));
+  if (r.server) {
+    // The client/server TTFT comparison needs the scenario's own TTFT over the same window.
+    const n = r.metrics["ttft.mean"]?.n ?? 0;
+    const client = n > 0 ? { ttftMs: { mean: r.metrics["ttft.mean"]?.value, p50: r.metrics["ttft.p50"]?.value, p90: r.metrics["ttft.p90"]?.value, n } } : undefined;
+    out.push(renderServerMetricsSection(r.server, client));
+  }
   if (r.errors.length > 0) {
     out.push("### Errors");
     out.push(table(["Error", "Count", "Example"], r.errors.map((e) => [cell(e.kind), String(e.count), cell(e.example)])));
@@ -127,6 +142,9 @@ export function renderMarkdownReport(res: RunResults): string {
         ["Target", targetText],
         ["Model", cell(t.model)],
         ...(t.serverHeader ? [["Server", cell(t.serverHeader)]] : []),
+        ...(t.metrics
+          ? [["Server metrics", t.metrics.scraped ? `${cell(t.metrics.url)}, polled during the run (server-metrics.jsonl)` : `not collected: ${cell(t.metrics.reason ?? "?")}`]]
+          : []),
         ["Status", `**${status}**${res.interruption ? ` — ${cell(res.interruption)}` : ""}`],
         [
           "Warm-up",

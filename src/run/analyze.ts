@@ -6,6 +6,7 @@ import { deriveRequestMetrics } from "../metrics/index.js";
 import { scenarioModule } from "../scenarios/registry.js";
 import type { AnalysisInput, ScenarioResult } from "../scenarios/types.js";
 import type { ServerSnapshot } from "../monitor/types.js";
+import { summarizeWindow } from "../monitor/index.js";
 import { RUN_FILES, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
 import { WARMUP_SCENARIO } from "./warmup.js";
@@ -38,11 +39,22 @@ function summarizeWarmup(records: RequestRecord[]): RunResults["warmup"] {
   };
 }
 
+/** Attaches the server's counters over the scenario's time span, unless the scenario did. */
+function withServerSummary(result: ScenarioResult, records: RequestRecord[], server: ServerSnapshot[]): ScenarioResult {
+  if (result.server || server.length === 0) return result;
+  const mine = records.filter((r) => r.scenario === result.name);
+  if (mine.length === 0) return result;
+  const from = Math.min(...mine.map((r) => r.result.sentPerfMs));
+  const to = Math.max(...mine.map((r) => r.result.sentPerfMs + (r.result.t.lastByte ?? 0)));
+  const summary = summarizeWindow(server, from, to);
+  return summary ? { ...result, server: summary } : result;
+}
+
 export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd, server: ServerSnapshot[] = []): RunResults {
   const input: AnalysisInput = { records, target: manifest.target, server };
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
-    .map((cfg) => scenarioModule(cfg.kind).analyze(cfg as never, input));
+    .map((cfg) => withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), records, server));
   return {
     ...manifest,
     ...(end.endedAt !== undefined ? { endedAt: end.endedAt } : {}),

@@ -18,6 +18,7 @@ import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { buildResults } from "./analyze.js";
 import { RunEvents } from "./events.js";
 import { connectTarget } from "./target.js";
+import { startServerMonitor, type MonitorStart } from "./monitoring.js";
 import { warmUp } from "./warmup.js";
 
 export interface ExecuteOptions {
@@ -45,6 +46,15 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
   const startedAt = now();
   const t0 = performance.now();
   const { dir, runId } = createRunFolder(suite.output.dir, suite.name, startedAt);
+  let started: MonitorStart;
+  try {
+    started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
+  } catch (e) {
+    await target.close().catch(() => undefined);
+    throw e;
+  }
+  const monitor = started.monitor;
+  target.info.metrics = { url: started.url, scraped: monitor !== undefined, ...(started.reason ? { reason: started.reason } : {}) };
   const manifest: RunManifest = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -69,6 +79,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
     },
     events,
     signal,
+    ...(monitor ? { monitor } : {}),
   };
   let internalError: unknown;
   try {
@@ -81,6 +92,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
     internalError = e;
   } finally {
     writer.close();
+    await monitor?.stop().catch(() => undefined);
     await target.close().catch(() => undefined);
   }
 
@@ -97,7 +109,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
     endedAt: ended.toISOString(),
     durationMs: performance.now() - t0,
     renderedAt: ended.toISOString(),
-  });
+  }, monitor?.timeline ?? []);
   writeJsonAtomic(join(dir, RUN_FILES.results), results);
   writeFileAtomic(join(dir, RUN_FILES.report), renderMarkdownReport(results));
   if (internalError !== undefined) throw internalError;

@@ -11,6 +11,8 @@ import type { TargetInfo } from "../scenarios/types.js";
 export interface ConnectedTarget {
   client: ChatClient;
   info: TargetInfo;
+  /** The key in use, for the metrics monitor's requests only; never written anywhere. */
+  apiKey?: string;
   /** The in-process simulator, when the target is simulated. */
   sim?: RunningSimulator;
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = pr
     return {
       client,
       info,
+      ...(apiKey !== undefined ? { apiKey } : {}),
       ...(sim ? { sim } : {}),
       async close() {
         await client.close();

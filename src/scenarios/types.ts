@@ -22,6 +22,8 @@ export interface TargetInfo {
   models: { id: string; maxModelLen?: number }[];
   serverHeader?: string;
   apiKeyEnv?: string;
+  /** The Prometheus endpoint polled during the run, and why not when it was not. */
+  metrics?: { url: string; scraped: boolean; reason?: string };
 }
 
 export interface ScenarioContext {

@@ -4,6 +4,7 @@
  *   records.jsonl  one line per request, appended as each ends, full texts
  *   results.json   metrics and verdicts, written atomically at the end
  *   report.md      the human report, written atomically at the end
+ *   server-metrics.jsonl  the server's /metrics timeline, one normalised snapshot per line
  * A finished folder can be re-analysed and re-rendered offline (shakedown report DIR).
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -13,6 +14,7 @@ import type { ScenarioResult, TargetInfo } from "../scenarios/types.js";
 import { RunFolderError } from "../errors.js";
 import { readJsonl } from "./files.js";
 import type { RequestRecord } from "./records.js";
+import type { ServerSnapshot } from "../monitor/types.js";
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -21,6 +23,7 @@ export const RUN_FILES = {
   records: "records.jsonl",
   results: "results.json",
   report: "report.md",
+  serverMetrics: "server-metrics.jsonl",
 } as const;
 
 export interface RunManifest {
@@ -71,6 +74,7 @@ export interface LoadedRun {
   manifest: RunManifest;
   records: RequestRecord[];
   tornTail: boolean;
+  server: ServerSnapshot[];
   previous?: RunResults;
 }
 
@@ -102,6 +106,12 @@ export function loadRunFolder(dirArg: string): LoadedRun {
   } catch (e) {
     throw new RunFolderError((e as Error).message);
   }
+  let server: ServerSnapshot[] = [];
+  try {
+    server = readJsonl<ServerSnapshot>(join(dir, RUN_FILES.serverMetrics)).items;
+  } catch (e) {
+    throw new RunFolderError((e as Error).message);
+  }
   let previous: RunResults | undefined;
   const resultsPath = join(dir, RUN_FILES.results);
   if (existsSync(resultsPath)) {
@@ -111,5 +121,5 @@ export function loadRunFolder(dirArg: string): LoadedRun {
       previous = undefined;
     }
   }
-  return { dir, manifest, records, tornTail, ...(previous ? { previous } : {}) };
+  return { dir, manifest, records, tornTail, server, ...(previous ? { previous } : {}) };
 }

@@ -72,7 +72,7 @@ describe("conversation run against the simulator", () => {
     const report = readFileSync(join(dir, "report.md"), "utf8");
     expect(report).toContain("simulator");
     expect(report).toContain("profile `fast`");
-    expect(report).toContain("### Per iteration");
+    expect(report).toContain("### Per session");
     expect(report).toContain("### Against the seed report");
   });
 

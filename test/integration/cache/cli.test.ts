@@ -1,0 +1,69 @@
+/**
+ * `shakedown run --scenario cache --target URL` through the built CLI (npm run build first),
+ * against simulators started in this process: exit 0 with prefix caching on, 1 with it off,
+ * and the report shows the server's hit rate beside the client's speedup.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type RunningSimulator } from "../../../src/sim/index.js";
+import { tempDir } from "../../helpers/tmp.js";
+import { runCli } from "../../cli/helpers.js";
+
+const work = tempDir();
+
+function reportOf(parent: string): string {
+  const dirs = readdirSync(parent);
+  expect(dirs).toHaveLength(1);
+  return readFileSync(join(parent, dirs[0]!, "report.md"), "utf8");
+}
+
+/** The cells of the probe's row in the "Miss vs hit per probe" table. */
+function probeRow(report: string, probe: string): string[] {
+  const section = report.split("### Miss vs hit per probe")[1] ?? "";
+  const line = section.split("\n").find((l) => l.startsWith(`| \`${probe}\``));
+  expect(line, `row of ${probe}`).toBeDefined();
+  return (line ?? "").split("|").map((c) => c.trim());
+}
+
+describe("shakedown run --scenario cache", () => {
+  let on: RunningSimulator;
+  let off: RunningSimulator;
+  beforeAll(async () => {
+    // Doubled durations: a miss's ~2000-token prefill then takes ~80 ms, so a stray stall of
+    // the machine cannot flip a verdict.
+    on = await startSimulator({ profile: "default", port: 0, prefixCaching: true, timeScale: 2 });
+    off = await startSimulator({ profile: "default", port: 0, prefixCaching: false, timeScale: 2 });
+  });
+  afterAll(async () => {
+    await on.close();
+    await off.close();
+  });
+
+  it("exits 0 against a server with prefix caching on; the report shows its hit rate beside the speedup", async () => {
+    const out = join(work, "on");
+    const r = await runCli(["run", "--scenario", "cache", "--target", on.baseUrl, "--out", out], { timeoutMs: 110_000 });
+    expect(r.stderr + r.stdout).not.toContain("internal error");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("speedup.shared_prefix");
+    const report = reportOf(out);
+    const [, , , , , speedup, hitRate] = probeRow(report, "shared_prefix");
+    expect(speedup).toMatch(/^×\d+\.\d\d \(×\d+\.\d\d–×\d+\.\d\d\)/);
+    expect(hitRate).toMatch(/^\d+\.\d %$/);
+    expect(Number.parseFloat(hitRate ?? "")).toBeGreaterThan(20);
+    expect(report).toContain("Prefix caching is enabled in the server's configuration");
+  }, 120_000);
+
+  it("exits 1 against a server with prefix caching off", async () => {
+    const out = join(work, "off");
+    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out], { timeoutMs: 110_000 });
+    expect(r.stderr + r.stdout).not.toContain("internal error");
+    expect(r.code).toBe(1);
+    const report = reportOf(out);
+    expect(report).toMatch(/Prefix caching is not effective/);
+    const [, , , , , speedup] = probeRow(report, "shared_prefix");
+    const value = Number.parseFloat((speedup ?? "").slice(1));
+    expect(value).toBeGreaterThan(0.6);
+    expect(value).toBeLessThan(1.4);
+  }, 120_000);
+});
