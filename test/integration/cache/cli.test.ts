@@ -32,8 +32,8 @@ describe("shakedown run --scenario cache", () => {
   beforeAll(async () => {
     // Doubled durations: a miss's ~2000-token prefill then takes ~80 ms, so a stray stall of
     // the machine cannot flip a verdict.
-    on = await startSimulator({ profile: "default", port: 0, prefixCaching: true, timeScale: 2 });
-    off = await startSimulator({ profile: "default", port: 0, prefixCaching: false, timeScale: 2 });
+    on = await startSimulator({ profile: "default", port: 0, prefixCaching: true });
+    off = await startSimulator({ profile: "default", port: 0, prefixCaching: false });
   });
   afterAll(async () => {
     await on.close();
@@ -42,7 +42,7 @@ describe("shakedown run --scenario cache", () => {
 
   it("exits 0 against a server with prefix caching on; the report shows its hit rate beside the speedup", async () => {
     const out = join(work, "on");
-    const r = await runCli(["run", "--scenario", "cache", "--target", on.baseUrl, "--out", out], { timeoutMs: 110_000 });
+    const r = await runCli(["run", "--scenario", "cache", "--target", on.baseUrl, "--out", out, "--set", "cache.repetitions=4"], { timeoutMs: 110_000 });
     expect(r.stderr + r.stdout).not.toContain("internal error");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("speedup.shared_prefix");
@@ -56,7 +56,7 @@ describe("shakedown run --scenario cache", () => {
 
   it("exits 1 against a server with prefix caching off", async () => {
     const out = join(work, "off");
-    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out], { timeoutMs: 110_000 });
+    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out, "--set", "cache.repetitions=4"], { timeoutMs: 110_000 });
     expect(r.stderr + r.stdout).not.toContain("internal error");
     expect(r.code).toBe(1);
     const report = reportOf(out);
