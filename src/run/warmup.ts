@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { RESERVED_SCENARIO_NAME } from "../config/rules.js";
 import type { ScenarioContext } from "../scenarios/types.js";
+import { sendChat } from "../scenarios/common.js";
 import { RECORD_VERSION } from "../store/records.js";
 
 export const WARMUP_SCENARIO = RESERVED_SCENARIO_NAME;
@@ -15,16 +16,7 @@ export async function warmUp(count: number, ctx: ScenarioContext): Promise<void>
   for (let i = 1; i <= count && !ctx.signal.aborted; i++) {
     // A unique nonce so the warm-up cannot seed the prefix cache for what follows.
     const messages = [{ role: "user" as const, content: `Warm-up ${randomUUID()}: reply with one word.` }];
-    const result = await ctx.client.chat({
-      model: ctx.targetInfo.model,
-      messages,
-      stream: ctx.target.stream,
-      maxTokens: 4,
-      temperature: 0,
-      continuousUsage: ctx.target.continuous_usage,
-      ...(ctx.target.extra_body ? { extraBody: ctx.target.extra_body } : {}),
-      signal: ctx.signal,
-    });
+    const { result, params } = await sendChat(ctx, messages, { maxTokens: 4, temperature: 0 });
     ctx.record({
       v: RECORD_VERSION,
       id: `${WARMUP_SCENARIO}/${i}`,
@@ -32,7 +24,7 @@ export async function warmUp(count: number, ctx: ScenarioContext): Promise<void>
       kind: WARMUP_SCENARIO,
       newMessages: messages,
       messageCount: 1,
-      params: { model: ctx.targetInfo.model, maxTokens: 4, temperature: 0, stream: ctx.target.stream },
+      params,
       result,
     });
     if (!result.ok) {

@@ -1,7 +1,42 @@
-/** Helpers shared by the analyses of several scenario kinds. */
+/** Helpers shared by the scenario kinds: sending a request the target's way, and analysis bits. */
+import type { ChatResult } from "../client/index.js";
 import type { Summary } from "../metrics/index.js";
 import type { RequestRecord } from "../store/records.js";
-import type { MetricValue } from "./types.js";
+import type { WireMessage } from "../wire/openai.js";
+import type { MetricValue, ScenarioContext } from "./types.js";
+
+export interface SamplingParams {
+  maxTokens: number;
+  temperature: number;
+  seed?: number;
+}
+
+/**
+ * Sends one chat completion with the target's settings (model, streaming, usage options,
+ * extra body, the run's stop signal). Returns the result and the parameters to record.
+ */
+export async function sendChat(
+  ctx: ScenarioContext,
+  messages: WireMessage[],
+  p: SamplingParams,
+): Promise<{ result: ChatResult; params: RequestRecord["params"] }> {
+  const seed = p.seed !== undefined ? { seed: p.seed } : {};
+  const result = await ctx.client.chat({
+    model: ctx.targetInfo.model,
+    messages,
+    stream: ctx.target.stream,
+    maxTokens: p.maxTokens,
+    temperature: p.temperature,
+    ...seed,
+    continuousUsage: ctx.target.continuous_usage,
+    ...(ctx.target.extra_body ? { extraBody: ctx.target.extra_body } : {}),
+    signal: ctx.signal,
+  });
+  return {
+    result,
+    params: { model: ctx.targetInfo.model, maxTokens: p.maxTokens, temperature: p.temperature, ...seed, stream: ctx.target.stream },
+  };
+}
 
 /** Exposes a summary as named figures: `${prefix}.mean`, `${prefix}.p90`, … */
 export function summaryMetrics(prefix: string, s: Summary | undefined, unit: MetricValue["unit"]): Record<string, MetricValue> {

@@ -15,6 +15,7 @@
 import type { CacheScenarioConfig } from "../../config/schema.js";
 import type { ChatResult } from "../../client/types.js";
 import type { WireMessage } from "../../wire/openai.js";
+import { sendChat } from "../common.js";
 import { RECORD_VERSION } from "../../store/records.js";
 import type { ScenarioContext } from "../types.js";
 import {
@@ -94,16 +95,7 @@ async function send(
   newMessages: WireMessage[],
 ): Promise<ChatResult> {
   const { config, ctx } = run;
-  const result = await ctx.client.chat({
-    model: ctx.targetInfo.model,
-    messages: history,
-    stream: ctx.target.stream,
-    maxTokens: config.max_tokens,
-    temperature: config.temperature,
-    continuousUsage: ctx.target.continuous_usage,
-    ...(ctx.target.extra_body ? { extraBody: ctx.target.extra_body } : {}),
-    signal: ctx.signal,
-  });
+  const { result, params } = await sendChat(ctx, history, { maxTokens: config.max_tokens, temperature: config.temperature });
   ctx.record({
     v: RECORD_VERSION,
     id: `${config.name}/${probe}/${role === "warm" ? "warm" : `r${repetition}/${role}`}`,
@@ -115,7 +107,7 @@ async function send(
     role,
     newMessages,
     messageCount: history.length,
-    params: { model: ctx.targetInfo.model, maxTokens: config.max_tokens, temperature: config.temperature, stream: ctx.target.stream },
+    params,
     result,
   });
   return result;

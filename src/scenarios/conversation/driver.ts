@@ -9,6 +9,7 @@ import type { ConversationScenarioConfig } from "../../config/schema.js";
 import type { WireMessage } from "../../wire/openai.js";
 import type { ScenarioContext } from "../types.js";
 import { RECORD_VERSION } from "../../store/records.js";
+import { sendChat } from "../common.js";
 import { scriptsForIterations, type ConversationScript } from "./scripts.js";
 
 export function concurrencyLevels(config: ConversationScenarioConfig): number[] {
@@ -81,16 +82,10 @@ async function runSession(config: ConversationScenarioConfig, ctx: ScenarioConte
     const user: WireMessage = { role: "user", content: turn === 1 && plan.tag ? `[${plan.tag}] ${text}` : text };
     const newMessages: WireMessage[] = turn === 1 && system ? [history[0]!, user] : [user];
     history.push(user);
-    const result = await ctx.client.chat({
-      model: ctx.targetInfo.model,
-      messages: history,
-      stream: ctx.target.stream,
+    const { result, params } = await sendChat(ctx, history, {
       maxTokens: config.max_tokens,
       temperature: config.temperature,
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
-      continuousUsage: ctx.target.continuous_usage,
-      ...(ctx.target.extra_body ? { extraBody: ctx.target.extra_body } : {}),
-      signal: ctx.signal,
     });
     ctx.record({
       v: RECORD_VERSION,
@@ -103,13 +98,7 @@ async function runSession(config: ConversationScenarioConfig, ctx: ScenarioConte
       concurrency: level,
       newMessages,
       messageCount: history.length,
-      params: {
-        model: ctx.targetInfo.model,
-        maxTokens: config.max_tokens,
-        temperature: config.temperature,
-        ...(config.seed !== undefined ? { seed: config.seed } : {}),
-        stream: ctx.target.stream,
-      },
+      params,
       result,
     });
     if (result.ok) {
