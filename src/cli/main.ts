@@ -8,6 +8,7 @@ import { TOOL_VERSION } from "../version.js";
 import { runCommand, type RunFlags } from "./commands/run.js";
 import { simCommand, type SimCommandFlags } from "./commands/sim.js";
 import { reportCommand } from "./commands/report.js";
+import { reviewCommand } from "./commands/review.js";
 import { collect, fraction, integer, onOff, port, positiveInt, positiveNumber, profile } from "./options.js";
 
 function addSimKnobs(cmd: Command, forRun: boolean): Command {
@@ -19,7 +20,8 @@ function addSimKnobs(cmd: Command, forRun: boolean): Command {
     .addOption(new Option("--max-num-seqs <n>", `${p}most sequences running at once`).argParser(positiveInt))
     .addOption(new Option("--fail-rate <f>", `${p}fraction of requests answered with HTTP 500`).argParser(fraction))
     .addOption(new Option("--time-scale <x>", `${p}multiplies every simulated duration`).argParser(positiveNumber))
-    .addOption(new Option("--seed <n>", `${p}seed of the generated text`).argParser(integer));
+    .addOption(new Option("--seed <n>", `${p}seed of the generated text`).argParser(integer))
+    .addOption(new Option("--scripted-answers <on|off>", `${p}answer built-in reasoning tasks from the answer bank`).argParser(onOff));
 }
 
 export function buildProgram(setExit: (code: number) => void = () => undefined): Command {
@@ -58,6 +60,14 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .argument("<dir>", "run folder (runs/<timestamp>-<suite>)")
     .option("--json", "print results.json on stdout")
     .action(async (dir: string, opts: { json?: boolean }) => setExit(await reportCommand(dir, opts)));
+
+  program
+    .command("review")
+    .description("write review sheets (full prompt, reasoning, answer, each criterion's result and evidence) and an overrides file for a run's reasoning tasks")
+    .argument("<dir>", "run folder")
+    .option("--print", "also print the sheets on stdout (to read them in the terminal)")
+    .option("--task <id>", "only this task")
+    .action(async (dir: string, opts: { print?: boolean; task?: string }) => setExit(await reviewCommand(dir, opts)));
 
   return program;
 }

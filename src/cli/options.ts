@@ -56,6 +56,7 @@ export interface SimFlags {
   failRate?: number;
   timeScale?: number;
   seed?: number;
+  scriptedAnswers?: boolean;
 }
 
 export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial<SimKnobs> {
@@ -68,5 +69,6 @@ export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial
   if (f.timeScale !== undefined) k.time_scale = f.timeScale;
   if (f.seed !== undefined) k.seed = f.seed;
   if (f.simApiKey !== undefined) k.api_key = f.simApiKey;
+  if (f.scriptedAnswers !== undefined) k.scripted_answers = f.scriptedAnswers;
   return k;
 }

@@ -21,6 +21,7 @@ export const simKnobsSchema = z
     time_scale: z.number().positive().optional().describe("multiplies every simulated duration (0.1 = ten times faster)"),
     api_key: z.string().optional().describe("require this bearer token (tests only; real keys come from api_key_env)"),
     seed: z.int().optional().describe("seed of the deterministic text generator"),
+    scripted_answers: z.boolean().optional().describe("answer the built-in reasoning tasks from the simulator's answer bank (default on)"),
   })
   .strict();
 
@@ -130,7 +131,38 @@ export const cacheScenarioSchema = z
   })
   .strict();
 
-export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenarioSchema, cacheScenarioSchema]);
+export const judgeSchema = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("base URL of an OpenAI-compatible judge (absent: the target itself)"),
+    model: z.string().min(1).optional().describe("judge model (absent: the target's model, or the first the judge lists)"),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as JUDGE_API_KEY")
+      .optional(),
+    max_tokens: z.int().positive().default(1024),
+  })
+  .strict();
+
+export const reasoningScenarioSchema = z
+  .object({
+    kind: z.literal("reasoning"),
+    name: z.string().min(1).default("reasoning"),
+    pack: z.string().min(1).default("all").describe('"all" (every built-in task), a built-in pack name (seed, core), or a YAML file'),
+    tasks: z.array(z.string().min(1)).min(1).optional().describe("keep only these task ids"),
+    language: z.enum(["en", "fr"]).optional().describe("keep only tasks in this language"),
+    repetitions: z.int().min(1).max(100).default(1).describe("times each task is asked"),
+    max_tokens: z.int().positive().optional().describe("overrides every task's max_tokens"),
+    temperature: z.number().min(0).max(2).default(0.6),
+    concurrency: z.int().min(1).max(256).default(1).describe("tasks asked at once"),
+    judge: judgeSchema.optional().describe("LLM-as-judge for criteria with grader: judge (stored beside the rule-based grades, never replacing them)"),
+    thresholds: z.array(thresholdSchema).optional().describe('verdicts; default: "score.mean >= 0.7", "success_rate > 95%"'),
+  })
+  .strict();
+
+export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenarioSchema, cacheScenarioSchema, reasoningScenarioSchema]);
 
 export const suiteSchema = z
   .object({
@@ -157,6 +189,8 @@ export type SimKnobs = z.infer<typeof simKnobsSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ConversationScenarioConfig = z.infer<typeof conversationScenarioSchema>;
 export type CacheScenarioConfig = z.infer<typeof cacheScenarioSchema>;
+export type ReasoningScenarioConfig = z.infer<typeof reasoningScenarioSchema>;
+export type JudgeConfig = z.infer<typeof judgeSchema>;
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;

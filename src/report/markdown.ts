@@ -8,12 +8,15 @@ import type { RunResults } from "../store/run-folder.js";
 import type { CacheDetail } from "../scenarios/cache/analyze.js";
 import { cacheFigureLabel, renderCacheSection } from "./cache.js";
 import { renderConversationSection } from "./conversation.js";
+import { renderReasoningSection } from "./reasoning.js";
+import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
 import { renderServerMetricsSection } from "./server-metrics.js";
 import { cell, fmtDuration, fmtMetric, fmtMs, STATUS_ICON, table } from "./format.js";
 
 const SECTION_RENDERERS: Record<string, (r: ScenarioResult<never>) => string> = {
   conversation: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
   cache: (r) => renderCacheSection(r as unknown as ScenarioResult<CacheDetail>),
+  reasoning: (r) => renderReasoningSection(r as unknown as ScenarioResult<ReasoningDetail>),
 };
 
 /** Names the figures of the synthesis table. */
@@ -35,6 +38,16 @@ const FIGURE_LABELS: Record<string, string> = {
   success_rate: "Success rate",
   total_output_tps: "Total output tok/s (all sessions)",
   max_concurrency_within_thresholds: "Highest concurrency within thresholds",
+  "score.mean": "Task score (mean; human where reviewed)",
+  "score.min": "Lowest task score",
+  "auto_score.mean": "Automatic score (mean)",
+  "judge_score.mean": "Judge score (mean)",
+  "human_score.mean": "Human score (mean, reviewed runs)",
+  pass_rate: "Task runs that pass",
+  truncated_rate: "Answers cut by max_tokens",
+  "ttfa.mean": "Time to first answer token (mean)",
+  "reasoning_tokens.mean": "Reasoning tokens (mean)",
+  "answer_tokens.mean": "Answer tokens (mean)",
   ttft_slope_ms_per_1k: "TTFT slope per 1k prompt tokens",
   "prompt_tokens.max": "Largest prompt",
   "cached_tokens.mean": "Cached prompt tokens (mean)",
@@ -47,6 +60,14 @@ function figureLabel(kind: string, metric: string): string {
 
 /** Figures shown in the synthesis even without a threshold. */
 const KEY_FIGURES = [
+  "score.mean",
+  "pass_rate",
+  "truncated_rate",
+  "judge_score.mean",
+  "human_score.mean",
+  "ttfa.mean",
+  "reasoning_tokens.mean",
+  "answer_tokens.mean",
   "ttft.mean",
   "ttft.std",
   "ttft.p90",

@@ -10,6 +10,7 @@ import { summarizeWindow } from "../monitor/index.js";
 import { RUN_FILES, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
 import { WARMUP_SCENARIO } from "./warmup.js";
+import type { ReviewOverrides } from "../review/overrides.js";
 
 export interface RunEnd {
   complete: boolean;
@@ -50,8 +51,14 @@ function withServerSummary(result: ScenarioResult, records: RequestRecord[], ser
   return summary ? { ...result, server: summary } : result;
 }
 
-export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd, server: ServerSnapshot[] = []): RunResults {
-  const input: AnalysisInput = { records, target: manifest.target, server };
+export function buildResults(
+  manifest: RunManifest,
+  records: RequestRecord[],
+  end: RunEnd,
+  server: ServerSnapshot[] = [],
+  reviews: ReviewOverrides = {},
+): RunResults {
+  const input: AnalysisInput = { records, target: manifest.target, server, reviews };
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
     .map((cfg) => withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), records, server));

@@ -29,6 +29,7 @@ export function simOptionsFromKnobs(k: Partial<SimKnobs>): Partial<SimOptions> {
   if (k.time_scale !== undefined) o.timeScale = k.time_scale;
   if (k.api_key !== undefined) o.apiKey = k.api_key;
   if (k.seed !== undefined) o.seed = k.seed;
+  if (k.scripted_answers !== undefined) o.scriptedAnswers = k.scripted_answers;
   return o;
 }
 

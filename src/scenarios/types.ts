@@ -9,6 +9,7 @@ import type { Verdict } from "../metrics/index.js";
 import type { RequestRecord } from "../store/records.js";
 import type { RunEvents } from "../run/events.js";
 import type { ServerMonitor, ServerSnapshot, ServerWindowSummary } from "../monitor/types.js";
+import type { ReviewOverrides } from "../review/overrides.js";
 
 export interface TargetInfo {
   /** Base URL requests went to (the simulator's loopback URL when simulated). */
@@ -46,6 +47,8 @@ export interface AnalysisInput {
   target: TargetInfo;
   /** The server-metrics timeline (empty when not scraped). */
   server: ServerSnapshot[];
+  /** Human review overrides (review/overrides.yaml), by record id. */
+  reviews: ReviewOverrides;
 }
 
 /** A figure in a scenario's synthesis, addressable by thresholds ("ttft.mean"). */

@@ -60,6 +60,8 @@ export interface SimOptions extends SimProfileParameters {
   apiKey?: string;
   /** Seeds reply text and lengths (with a hash of the prompt). */
   seed: number;
+  /** Answer the built-in reasoning tasks from the scripted answer bank (suites/sim/reasoning-answers.yaml); default true. */
+  scriptedAnswers: boolean;
 }
 
 export interface SimProfile {
@@ -170,6 +172,7 @@ export function resolveSimOptions(partial: Partial<SimOptions> & { profile?: Sim
     failRate: 0,
     timeScale: 1,
     seed: 0,
+    scriptedAnswers: true,
     ...defined,
     profile: profileName,
   };
@@ -203,6 +206,7 @@ export function resolveSimOptions(partial: Partial<SimOptions> & { profile?: Sim
   checkDistribution("reasoningTokens", o.reasoningTokens);
   if (typeof o.prefixCaching !== "boolean") fail("prefixCaching must be true or false");
   if (typeof o.chunkedPrefill !== "boolean") fail("chunkedPrefill must be true or false");
+  if (typeof o.scriptedAnswers !== "boolean") fail("scriptedAnswers must be true or false");
   if (!["none", "field", "think_tag"].includes(o.reasoning)) fail(`reasoning must be none, field or think_tag, got ${String(o.reasoning)}`);
   if (o.apiKey !== undefined && (typeof o.apiKey !== "string" || o.apiKey.length === 0)) fail("apiKey must be a non-empty string when set");
   return o;

@@ -17,6 +17,7 @@ import type {
   WireTool,
   WireUsage,
 } from "../wire/openai.js";
+import { loadAnswerBank, ScriptedAnswers, type ScriptedPlan } from "./answers.js";
 import { renderChatPrompt, type TemplateMessage } from "./chat-template.js";
 import { realClock, type SimClock } from "./clock.js";
 import { SimEngine, type SequenceHandle, type SequenceRecord } from "./engine.js";
@@ -240,6 +241,8 @@ export class Simulator {
   readonly options: SimOptions;
   readonly engine: SimEngine;
   readonly metrics: SimMetrics;
+  /** The scripted answer bank for built-in reasoning tasks (undefined when scriptedAnswers is off). */
+  readonly scripted: ScriptedAnswers | undefined;
   private readonly active = new Set<ActiveRequest>();
   private readonly counts = { requests: 0, failures: 0, rejected: 0, unauthorized: 0, completed: 0, aborted: 0 };
   private closing = false;
@@ -264,6 +267,7 @@ export class Simulator {
       clock,
     );
     this.metrics = createSimMetrics(this.engine, options);
+    this.scripted = options.scriptedAnswers ? new ScriptedAnswers(loadAnswerBank()) : undefined;
   }
 
   stats(): SimStats {
@@ -448,7 +452,14 @@ export class Simulator {
       );
     }
 
-    const plan = planReply({
+    const effectiveMaxTokens = request.maxTokens ?? this.options.maxModelLen - prompt.ids.length;
+    // A built-in reasoning task gets its scripted answer (src/sim/answers.ts), unless the
+    // request asks for a length of its own (ignore_eos, min_tokens).
+    const scripted =
+      request.ignoreEos || (request.minTokens ?? 0) > 0
+        ? undefined
+        : this.scripted?.answer(request.messages, { maxTokens: effectiveMaxTokens, thinking: request.enableThinking });
+    const plan = scripted ?? planReply({
       seed: this.options.seed,
       promptHash: hashInts(0, prompt.ids),
       requestSeed: request.seed,
@@ -461,11 +472,11 @@ export class Simulator {
       minTokens: request.minTokens,
       ignoreEos: request.ignoreEos,
     });
-    const effectiveMaxTokens = request.maxTokens ?? this.options.maxModelLen - prompt.ids.length;
     this.run(res, request, prompt.ids, plan, effectiveMaxTokens);
   }
 
-  private run(res: ServerResponse, request: ChatRequest, promptIds: number[], plan: ReplyPlan, maxTokens: number): void {
+  private run(res: ServerResponse, request: ChatRequest, promptIds: number[], plan: ReplyPlan | ScriptedPlan, maxTokens: number): void {
+    const reasoningField = "reasoningField" in plan ? plan.reasoningField : "reasoning";
     const id = `chatcmpl-sim-${(this.nextRequestId++).toString(36)}-${hashInts(this.options.seed, promptIds).toString(36)}`;
     const created = Math.floor(Date.now() / 1000);
     const model = this.options.model;
@@ -520,7 +531,7 @@ export class Simulator {
         else content += plan.tokens[i] ?? "";
       }
       const message: WireMessage = { role: "assistant", content, tool_calls: [] };
-      if (reasoning.length > 0) message.reasoning = reasoning;
+      if (reasoning.length > 0) message[reasoningField] = reasoning;
       const response: WireChatResponse = {
         id,
         object: "chat.completion",
@@ -536,7 +547,7 @@ export class Simulator {
       if (!request.stream) return;
       if (index === 0) send(chunk({ role: "assistant", content: "" }, null, 0));
       const text = plan.tokens[index] ?? "";
-      const delta: WireDelta = plan.parts[index] === "reasoning" ? { reasoning: text } : { content: text };
+      const delta: WireDelta = plan.parts[index] === "reasoning" ? { [reasoningField]: text } : { content: text };
       send(chunk(delta, null, index + 1));
     };
 

@@ -4,6 +4,8 @@
  */
 import type { ChatResult } from "../client/types.js";
 import type { WireMessage } from "../wire/openai.js";
+import type { GradeResult } from "../grading/types.js";
+import type { Task } from "../scenarios/reasoning/pack.js";
 
 export const RECORD_VERSION = 1;
 
@@ -33,5 +35,9 @@ export interface RequestRecord {
   messageCount: number;
   /** Request parameters that shape the answer. */
   params: { model: string; maxTokens?: number; temperature?: number; seed?: number; stream: boolean };
+  /** Reasoning scenario: the task asked, as it was (criteria included), so a re-analysis grades against what ran. */
+  task?: Task;
+  /** A judge's exchange: which record it judged, and the grades it gave (beside the rule-based ones). */
+  judged?: { recordId: string; grades: GradeResult[] };
   result: ChatResult;
 }

@@ -55,8 +55,8 @@ describe("shakedown CLI", () => {
     expect(r.stdout).toContain("simulator");
     const dir = onlyRunDir(out);
     expect(existsSync(join(dir, "report.md"))).toBe(true);
-    // One warm-up request, then 2 turns.
-    expect(readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+    // One warm-up request, 2 conversation turns, then the seed's 3 French reasoning tasks.
+    expect(readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(6);
   });
 
   it("--json prints results.json on stdout", async () => {
@@ -65,7 +65,7 @@ describe("shakedown CLI", () => {
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout) as { status: string; scenarios: unknown[] };
     expect(results.status).toBe("pass");
-    expect(results.scenarios).toHaveLength(1);
+    expect(results.scenarios.map((s) => (s as { kind: string }).kind)).toEqual(["conversation", "reasoning"]);
   });
 
   it("report DIR re-renders the report offline", async () => {

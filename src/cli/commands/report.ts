@@ -5,6 +5,7 @@ import { renderMarkdownReport } from "../../report/markdown.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../store/files.js";
 import { loadRunFolder, RUN_FILES } from "../../store/run-folder.js";
 import { exitCodeFor, printSummary } from "../summary.js";
+import { loadOverrides } from "../../review/overrides.js";
 
 export async function reportCommand(dirArg: string, flags: { json?: boolean }): Promise<number> {
   const run = loadRunFolder(dirArg);
@@ -16,7 +17,7 @@ export async function reportCommand(dirArg: string, flags: { json?: boolean }): 
     ...(prev?.endedAt !== undefined ? { endedAt: prev.endedAt } : {}),
     ...(prev?.durationMs !== undefined ? { durationMs: prev.durationMs } : {}),
     tornTail: run.tornTail,
-  }, run.server);
+  }, run.server, loadOverrides(run.dir));
   writeJsonAtomic(join(run.dir, RUN_FILES.results), results);
   writeFileAtomic(join(run.dir, RUN_FILES.report), renderMarkdownReport(results));
   printSummary(results, run.dir, flags.json ? process.stderr : process.stdout);

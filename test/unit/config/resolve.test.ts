@@ -16,12 +16,13 @@ function suiteFile(name: string, text: string): string {
 }
 
 describe("the built-in default suite", () => {
-  it("loads, and is the seed report's 15 turns × 3 iterations against the simulator", () => {
+  it("loads, and is the seed report's 15 turns × 3 iterations and its French reasoning tasks, against the simulator", () => {
     const suite = loadSuiteFile(builtinSuitePath("default"));
     expect(suite.name).toBe("default");
     expect(suite.target.url).toBeUndefined();
-    expect(suite.scenarios).toHaveLength(1);
+    expect(suite.scenarios).toHaveLength(2);
     expect(suite.scenarios[0]).toMatchObject({ kind: "conversation", name: "conversation", turns: 15, iterations: 3 });
+    expect(suite.scenarios[1]).toMatchObject({ kind: "reasoning", name: "reasoning", pack: "seed", language: "fr" });
     expect(suite.output.dir).toBe("runs");
   });
 

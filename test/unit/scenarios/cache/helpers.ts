@@ -74,7 +74,7 @@ export class Timeline {
   }
 
   input(): AnalysisInput {
-    return { records: this.records, target: { url: "http://x/v1", model: "m", simulated: false, models: [] }, server: this.server };
+    return { records: this.records, target: { url: "http://x/v1", model: "m", simulated: false, models: [] }, server: this.server, reviews: {} };
   }
 }
 
