@@ -5,10 +5,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, ShakedownError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
-import { runCommand, type RunFlags } from "./commands/run.js";
-import { simCommand, type SimCommandFlags } from "./commands/sim.js";
-import { reportCommand } from "./commands/report.js";
-import { reviewCommand } from "./commands/review.js";
+// Commands are loaded when run, so --help and usage errors answer at once.
+import type { RunFlags } from "./commands/run.js";
+import type { SimCommandFlags } from "./commands/sim.js";
 import { collect, fraction, integer, onOff, port, positiveInt, positiveNumber, profile } from "./options.js";
 
 function addSimKnobs(cmd: Command, forRun: boolean): Command {
@@ -43,7 +42,7 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--out <dir>", "parent folder of run folders (default: runs)")
     .option("--json", "print results.json on stdout (progress and summary go to stderr)")
     .option("--sim-api-key <key>", "simulator (no --target): require this bearer key (for tests)");
-  addSimKnobs(run, true).action(async (suite: string | undefined, opts: RunFlags) => setExit(await runCommand(suite, opts)));
+  addSimKnobs(run, true).action(async (suite: string | undefined, opts: RunFlags) => setExit(await (await import("./commands/run.js")).runCommand(suite, opts)));
 
   const sim = program
     .command("sim")
@@ -52,14 +51,14 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--api-key <key>", "require this bearer key")
     .option("--model <name>", "model name it serves");
-  addSimKnobs(sim, false).action(async (opts: SimCommandFlags) => setExit(await simCommand(opts)));
+  addSimKnobs(sim, false).action(async (opts: SimCommandFlags) => setExit(await (await import("./commands/sim.js")).simCommand(opts)));
 
   program
     .command("report")
     .description("re-analyse a run folder offline and re-render results.json and report.md")
     .argument("<dir>", "run folder (runs/<timestamp>-<suite>)")
     .option("--json", "print results.json on stdout")
-    .action(async (dir: string, opts: { json?: boolean }) => setExit(await reportCommand(dir, opts)));
+    .action(async (dir: string, opts: { json?: boolean }) => setExit(await (await import("./commands/report.js")).reportCommand(dir, opts)));
 
   program
     .command("review")
@@ -67,7 +66,7 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .argument("<dir>", "run folder")
     .option("--print", "also print the sheets on stdout (to read them in the terminal)")
     .option("--task <id>", "only this task")
-    .action(async (dir: string, opts: { print?: boolean; task?: string }) => setExit(await reviewCommand(dir, opts)));
+    .action(async (dir: string, opts: { print?: boolean; task?: string }) => setExit(await (await import("./commands/review.js")).reviewCommand(dir, opts)));
 
   return program;
 }

@@ -138,7 +138,7 @@ describe("shakedown CLI", () => {
   it("the right API key runs against a real URL, and the key is in no file of the run folder", async () => {
     const out = join(work, "keyed");
     const r = await runCli(
-      ["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", out, "--set", "conversation.turns=2", "--set", "conversation.iterations=1", ...steady],
+      ["run", "--scenario", "conversation", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", out, "--set", "conversation.turns=2", "--set", "conversation.iterations=1", ...steady],
       { env: { SD_TEST_KEY: "sk-right-key-123" } },
     );
     expect(r.code).toBe(0);
