@@ -8,7 +8,7 @@ import { TOOL_VERSION } from "../version.js";
 // Commands are loaded when run, so --help and usage errors answer at once.
 import type { RunFlags } from "./commands/run.js";
 import type { SimCommandFlags } from "./commands/sim.js";
-import { collect, fraction, integer, onOff, port, positiveInt, positiveNumber, profile } from "./options.js";
+import { collect, fraction, integer, onOff, port, positiveInt, positiveNumber, profile, toolParser } from "./options.js";
 
 function addSimKnobs(cmd: Command, forRun: boolean): Command {
   const p = forRun ? "simulator (no --target): " : "";
@@ -20,7 +20,8 @@ function addSimKnobs(cmd: Command, forRun: boolean): Command {
     .addOption(new Option("--fail-rate <f>", `${p}fraction of requests answered with HTTP 500`).argParser(fraction))
     .addOption(new Option("--time-scale <x>", `${p}multiplies every simulated duration`).argParser(positiveNumber))
     .addOption(new Option("--seed <n>", `${p}seed of the generated text`).argParser(integer))
-    .addOption(new Option("--scripted-answers <on|off>", `${p}answer built-in reasoning tasks from the answer bank`).argParser(onOff));
+    .addOption(new Option("--scripted-answers <on|off>", `${p}answer built-in reasoning tasks and tool cases from the answer banks`).argParser(onOff))
+    .addOption(new Option("--tool-parser <hermes|none>", `${p}none: tool calls leak into the content as raw <tool_call> text`).argParser(toolParser));
 }
 
 export function buildProgram(setExit: (code: number) => void = () => undefined): Command {

@@ -43,6 +43,11 @@ export function profile(v: string): (typeof SIM_PROFILES)[number] {
   throw new InvalidArgumentError(`expected one of ${SIM_PROFILES.join(", ")}.`);
 }
 
+export function toolParser(v: string): "hermes" | "none" {
+  if (v === "hermes" || v === "none") return v;
+  throw new InvalidArgumentError("expected hermes or none.");
+}
+
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
@@ -57,6 +62,7 @@ export interface SimFlags {
   timeScale?: number;
   seed?: number;
   scriptedAnswers?: boolean;
+  toolParser?: "hermes" | "none";
 }
 
 export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial<SimKnobs> {
@@ -70,5 +76,6 @@ export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial
   if (f.seed !== undefined) k.seed = f.seed;
   if (f.simApiKey !== undefined) k.api_key = f.simApiKey;
   if (f.scriptedAnswers !== undefined) k.scripted_answers = f.scriptedAnswers;
+  if (f.toolParser !== undefined) k.tool_parser = f.toolParser;
   return k;
 }

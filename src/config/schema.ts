@@ -21,7 +21,11 @@ export const simKnobsSchema = z
     time_scale: z.number().positive().optional().describe("multiplies every simulated duration (0.1 = ten times faster)"),
     api_key: z.string().optional().describe("require this bearer token (tests only; real keys come from api_key_env)"),
     seed: z.int().optional().describe("seed of the deterministic text generator"),
-    scripted_answers: z.boolean().optional().describe("answer the built-in reasoning tasks from the simulator's answer bank (default on)"),
+    scripted_answers: z.boolean().optional().describe("answer the built-in reasoning tasks and tool cases from the simulator's answer banks (default on)"),
+    tool_parser: z
+      .enum(["hermes", "none"])
+      .optional()
+      .describe("hermes: structured tool_calls (default); none: tool calls leak into the content as raw <tool_call> text, as a vLLM without --tool-call-parser"),
   })
   .strict();
 
@@ -162,7 +166,33 @@ export const reasoningScenarioSchema = z
   })
   .strict();
 
-export const scenarioSchema = z.discriminatedUnion("kind", [conversationScenarioSchema, cacheScenarioSchema, reasoningScenarioSchema]);
+export const toolsScenarioSchema = z
+  .object({
+    kind: z.literal("tools"),
+    name: z.string().min(1).default("tools"),
+    pack: z.string().min(1).default("all").describe('"all" (every built-in case), a built-in pack name, or a YAML file'),
+    cases: z.array(z.string().min(1)).min(1).optional().describe("keep only these case ids"),
+    language: z.enum(["en", "fr"]).optional(),
+    repetitions: z.int().min(1).max(100).default(1),
+    temperature: z.number().min(0).max(2).default(0),
+    concurrency: z
+      .union([z.int().min(1).max(256), z.array(z.int().min(1).max(256)).min(1).max(16)])
+      .default(1)
+      .describe("cases run at once; a list sweeps the levels (streaming parsers misbehave under load)"),
+    compare_non_streamed: z.boolean().default(true).describe("also send each case's first request non-streamed and compare the calls"),
+    thresholds: z
+      .array(thresholdSchema)
+      .optional()
+      .describe('verdicts; default: "call_accuracy >= 0.8", "parser_failure_rate <= 0", "json_validity_rate >= 0.99"'),
+  })
+  .strict();
+
+export const scenarioSchema = z.discriminatedUnion("kind", [
+  conversationScenarioSchema,
+  cacheScenarioSchema,
+  reasoningScenarioSchema,
+  toolsScenarioSchema,
+]);
 
 export const suiteSchema = z
   .object({
@@ -191,6 +221,7 @@ export type ConversationScenarioConfig = z.infer<typeof conversationScenarioSche
 export type CacheScenarioConfig = z.infer<typeof cacheScenarioSchema>;
 export type ReasoningScenarioConfig = z.infer<typeof reasoningScenarioSchema>;
 export type JudgeConfig = z.infer<typeof judgeSchema>;
+export type ToolsScenarioConfig = z.infer<typeof toolsScenarioSchema>;
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;

@@ -46,6 +46,8 @@ export function fmtMetric(v: number | undefined, unit: MetricValue["unit"]): str
       return v === undefined ? "—" : `${fmtNum(v)} ms per 1k tokens`;
     case "sessions":
       return v === undefined ? "—" : `${fmtNum(v, 0)} sessions`;
+    case "count":
+      return fmtNum(v, 1);
     case "x":
       return v === undefined ? "—" : `×${fmtNum(v, 2)}`;
   }

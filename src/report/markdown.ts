@@ -9,6 +9,8 @@ import type { CacheDetail } from "../scenarios/cache/analyze.js";
 import { cacheFigureLabel, renderCacheSection } from "./cache.js";
 import { renderConversationSection } from "./conversation.js";
 import { renderReasoningSection } from "./reasoning.js";
+import { renderToolsSection } from "./tools.js";
+import type { ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
 import { renderServerMetricsSection } from "./server-metrics.js";
 import { cell, fmtDuration, fmtMetric, fmtMs, STATUS_ICON, table } from "./format.js";
@@ -17,6 +19,7 @@ const SECTION_RENDERERS: Record<string, (r: ScenarioResult<never>) => string> = 
   conversation: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
   cache: (r) => renderCacheSection(r as unknown as ScenarioResult<CacheDetail>),
   reasoning: (r) => renderReasoningSection(r as unknown as ScenarioResult<ReasoningDetail>),
+  tools: (r) => renderToolsSection(r as unknown as ScenarioResult<ToolsDetail>),
 };
 
 /** Names the figures of the synthesis table. */
@@ -43,11 +46,19 @@ const FIGURE_LABELS: Record<string, string> = {
   "auto_score.mean": "Automatic score (mean)",
   "judge_score.mean": "Judge score (mean)",
   "human_score.mean": "Human score (mean, reviewed runs)",
-  pass_rate: "Task runs that pass",
+  pass_rate: "Runs that pass (every criterion or check)",
   truncated_rate: "Answers cut by max_tokens",
   "ttfa.mean": "Time to first answer token (mean)",
   "reasoning_tokens.mean": "Reasoning tokens (mean)",
   "answer_tokens.mean": "Answer tokens (mean)",
+  call_accuracy: "Cases with the expected tool calls",
+  parser_failure_rate: "Tool calls leaked as text (parser failures)",
+  json_validity_rate: "Cases whose call arguments are valid JSON",
+  schema_validity_rate: "Cases whose call arguments match the schema",
+  stream_mismatch_rate: "Streamed calls differing from non-streamed",
+  final_answer_rate: "Final answers using the tool results",
+  "steps.mean": "Assistant steps per case (mean)",
+  "time_to_first_tool_call.mean": "Time to first tool call (mean)",
   ttft_slope_ms_per_1k: "TTFT slope per 1k prompt tokens",
   "prompt_tokens.max": "Largest prompt",
   "cached_tokens.mean": "Cached prompt tokens (mean)",
@@ -60,6 +71,14 @@ function figureLabel(kind: string, metric: string): string {
 
 /** Figures shown in the synthesis even without a threshold. */
 const KEY_FIGURES = [
+  "call_accuracy",
+  "parser_failure_rate",
+  "json_validity_rate",
+  "schema_validity_rate",
+  "stream_mismatch_rate",
+  "final_answer_rate",
+  "steps.mean",
+  "time_to_first_tool_call.mean",
   "score.mean",
   "pass_rate",
   "truncated_rate",

@@ -30,6 +30,7 @@ export function simOptionsFromKnobs(k: Partial<SimKnobs>): Partial<SimOptions> {
   if (k.api_key !== undefined) o.apiKey = k.api_key;
   if (k.seed !== undefined) o.seed = k.seed;
   if (k.scripted_answers !== undefined) o.scriptedAnswers = k.scripted_answers;
+  if (k.tool_parser !== undefined) o.toolParser = k.tool_parser;
   return o;
 }
 

@@ -2,13 +2,16 @@
 import type { ChatResult } from "../client/index.js";
 import type { Summary } from "../metrics/index.js";
 import type { RequestRecord } from "../store/records.js";
-import type { WireMessage } from "../wire/openai.js";
+import type { WireMessage, WireTool } from "../wire/openai.js";
 import type { MetricValue, ScenarioContext } from "./types.js";
 
 export interface SamplingParams {
   maxTokens: number;
   temperature: number;
   seed?: number;
+  tools?: WireTool[];
+  /** Overrides the target's streaming setting (e.g. a non-streamed comparison request). */
+  stream?: boolean;
 }
 
 /**
@@ -21,10 +24,12 @@ export async function sendChat(
   p: SamplingParams,
 ): Promise<{ result: ChatResult; params: RequestRecord["params"] }> {
   const seed = p.seed !== undefined ? { seed: p.seed } : {};
+  const stream = p.stream ?? ctx.target.stream;
   const result = await ctx.client.chat({
     model: ctx.targetInfo.model,
     messages,
-    stream: ctx.target.stream,
+    stream,
+    ...(p.tools ? { tools: p.tools } : {}),
     maxTokens: p.maxTokens,
     temperature: p.temperature,
     ...seed,
@@ -34,7 +39,7 @@ export async function sendChat(
   });
   return {
     result,
-    params: { model: ctx.targetInfo.model, maxTokens: p.maxTokens, temperature: p.temperature, ...seed, stream: ctx.target.stream },
+    params: { model: ctx.targetInfo.model, maxTokens: p.maxTokens, temperature: p.temperature, ...seed, stream },
   };
 }
 

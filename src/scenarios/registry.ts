@@ -4,12 +4,14 @@ import { checkThresholdMetrics, parseThreshold } from "../config/thresholds.js";
 import { cacheScenario } from "./cache/index.js";
 import { conversationScenario } from "./conversation/index.js";
 import { reasoningScenario } from "./reasoning/index.js";
+import { toolsScenario } from "./tools/index.js";
 import type { ScenarioModule } from "./types.js";
 
 const MODULES: Record<ScenarioConfig["kind"], ScenarioModule<never, unknown>> = {
   conversation: conversationScenario as ScenarioModule<never, unknown>,
   cache: cacheScenario as ScenarioModule<never, unknown>,
   reasoning: reasoningScenario as ScenarioModule<never, unknown>,
+  tools: toolsScenario as ScenarioModule<never, unknown>,
 };
 
 export function scenarioModule<C extends ScenarioConfig>(kind: C["kind"]): ScenarioModule<C, unknown> {

@@ -14,6 +14,7 @@ export {
   type SimProfileParameters,
   type SimLengthDistribution,
   type SimReasoningMode,
+  type SimToolParser,
 } from "./options.js";
 export { startSimulator, Simulator, type RunningSimulator, type SimStats, type StartSimulatorOptions } from "./server.js";
 export { ManualClock, realClock, type SimClock, type TimerHandle } from "./clock.js";

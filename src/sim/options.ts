@@ -9,6 +9,13 @@ export type SimProfileName = "default" | "seed" | "fast";
 /** How reasoning is emitted: not at all, in `delta.reasoning`, or inline as <think>…</think> content. */
 export type SimReasoningMode = "none" | "field" | "think_tag";
 
+/**
+ * How tool calls leave the simulator: "hermes" parses the model's <tool_call> text into
+ * structured tool_calls (vLLM --enable-auto-tool-choice --tool-call-parser hermes);
+ * "none" leaves it as raw text in the content (vLLM without a tool-call parser).
+ */
+export type SimToolParser = "hermes" | "none";
+
 /** A token-count distribution: truncated normal around `mean`, spread (max − min) / 4, clamped to [min, max]. */
 export interface SimLengthDistribution {
   mean: number;
@@ -62,6 +69,8 @@ export interface SimOptions extends SimProfileParameters {
   seed: number;
   /** Answer the built-in reasoning tasks from the scripted answer bank (suites/sim/reasoning-answers.yaml); default true. */
   scriptedAnswers: boolean;
+  /** How scripted tool calls are sent (suites/sim/tool-answers.yaml): parsed ("hermes", default) or leaked as text ("none"). */
+  toolParser: SimToolParser;
 }
 
 export interface SimProfile {
@@ -173,6 +182,7 @@ export function resolveSimOptions(partial: Partial<SimOptions> & { profile?: Sim
     timeScale: 1,
     seed: 0,
     scriptedAnswers: true,
+    toolParser: "hermes",
     ...defined,
     profile: profileName,
   };
@@ -207,6 +217,7 @@ export function resolveSimOptions(partial: Partial<SimOptions> & { profile?: Sim
   if (typeof o.prefixCaching !== "boolean") fail("prefixCaching must be true or false");
   if (typeof o.chunkedPrefill !== "boolean") fail("chunkedPrefill must be true or false");
   if (typeof o.scriptedAnswers !== "boolean") fail("scriptedAnswers must be true or false");
+  if (!["hermes", "none"].includes(o.toolParser)) fail(`toolParser must be hermes or none, got ${String(o.toolParser)}`);
   if (!["none", "field", "think_tag"].includes(o.reasoning)) fail(`reasoning must be none, field or think_tag, got ${String(o.reasoning)}`);
   if (o.apiKey !== undefined && (typeof o.apiKey !== "string" || o.apiKey.length === 0)) fail("apiKey must be a non-empty string when set");
   return o;

@@ -26,6 +26,7 @@ import { createSimMetrics, type SimMetrics } from "./metrics.js";
 import { resolveSimOptions, type SimOptions, type SimProfileName } from "./options.js";
 import { planReply, type ReplyPlan } from "./plan.js";
 import { encode } from "./tokenizer.js";
+import { isToolTurnPlan, loadToolAnswerBank, ScriptedToolCalls, type ToolTurnPlan } from "./tools.js";
 
 /** Counts for tests and for `shakedown sim`'s summary. */
 export interface SimStats {
@@ -243,6 +244,8 @@ export class Simulator {
   readonly metrics: SimMetrics;
   /** The scripted answer bank for built-in reasoning tasks (undefined when scriptedAnswers is off). */
   readonly scripted: ScriptedAnswers | undefined;
+  /** The scripted tool calls for built-in tool cases (undefined when scriptedAnswers is off). */
+  readonly scriptedTools: ScriptedToolCalls | undefined;
   private readonly active = new Set<ActiveRequest>();
   private readonly counts = { requests: 0, failures: 0, rejected: 0, unauthorized: 0, completed: 0, aborted: 0 };
   private closing = false;
@@ -268,6 +271,7 @@ export class Simulator {
     );
     this.metrics = createSimMetrics(this.engine, options);
     this.scripted = options.scriptedAnswers ? new ScriptedAnswers(loadAnswerBank()) : undefined;
+    this.scriptedTools = options.scriptedAnswers ? new ScriptedToolCalls(loadToolAnswerBank(), options.toolParser) : undefined;
   }
 
   stats(): SimStats {
@@ -453,12 +457,17 @@ export class Simulator {
     }
 
     const effectiveMaxTokens = request.maxTokens ?? this.options.maxModelLen - prompt.ids.length;
-    // A built-in reasoning task gets its scripted answer (src/sim/answers.ts), unless the
+    // A built-in tool case (with tools offered) plays its scripted turn (src/sim/tools.ts), a
+    // built-in reasoning task gets its scripted answer (src/sim/answers.ts), unless the
     // request asks for a length of its own (ignore_eos, min_tokens).
-    const scripted =
-      request.ignoreEos || (request.minTokens ?? 0) > 0
+    const ownLength = request.ignoreEos || (request.minTokens ?? 0) > 0;
+    const toolTurn =
+      ownLength || (request.tools?.length ?? 0) === 0
         ? undefined
-        : this.scripted?.answer(request.messages, { maxTokens: effectiveMaxTokens, thinking: request.enableThinking });
+        : this.scriptedTools?.answer(request.messages, { seed: request.seed, maxTokens: effectiveMaxTokens });
+    const scripted =
+      toolTurn ??
+      (ownLength ? undefined : this.scripted?.answer(request.messages, { maxTokens: effectiveMaxTokens, thinking: request.enableThinking }));
     const plan = scripted ?? planReply({
       seed: this.options.seed,
       promptHash: hashInts(0, prompt.ids),
@@ -475,8 +484,10 @@ export class Simulator {
     this.run(res, request, prompt.ids, plan, effectiveMaxTokens);
   }
 
-  private run(res: ServerResponse, request: ChatRequest, promptIds: number[], plan: ReplyPlan | ScriptedPlan, maxTokens: number): void {
+  private run(res: ServerResponse, request: ChatRequest, promptIds: number[], plan: ReplyPlan | ScriptedPlan | ToolTurnPlan, maxTokens: number): void {
     const reasoningField = "reasoningField" in plan ? plan.reasoningField : "reasoning";
+    // A scripted tool turn brings its own deltas, message and finish_reason (src/sim/tools.ts).
+    const toolTurn = isToolTurnPlan(plan) ? plan : undefined;
     const id = `chatcmpl-sim-${(this.nextRequestId++).toString(36)}-${hashInts(this.options.seed, promptIds).toString(36)}`;
     const created = Math.floor(Date.now() / 1000);
     const model = this.options.model;
@@ -516,7 +527,7 @@ export class Simulator {
       this.metrics.requestFinished(plan.finishReason, maxTokens);
       const completion = record.generatedTokens;
       if (request.stream) {
-        send(chunk({ content: "" }, plan.finishReason, completion));
+        send(chunk({ content: "" }, toolTurn?.wireFinishReason ?? plan.finishReason, completion));
         if (request.includeUsage) {
           send({ id, object: "chat.completion.chunk", created, model, choices: [], usage: usage(completion, true) });
         }
@@ -530,14 +541,14 @@ export class Simulator {
         if (plan.parts[i] === "reasoning") reasoning += plan.tokens[i] ?? "";
         else content += plan.tokens[i] ?? "";
       }
-      const message: WireMessage = { role: "assistant", content, tool_calls: [] };
+      const message: WireMessage = toolTurn?.message ?? { role: "assistant", content, tool_calls: [] };
       if (reasoning.length > 0) message[reasoningField] = reasoning;
       const response: WireChatResponse = {
         id,
         object: "chat.completion",
         created,
         model,
-        choices: [{ index: 0, message, finish_reason: plan.finishReason }],
+        choices: [{ index: 0, message, finish_reason: toolTurn?.wireFinishReason ?? plan.finishReason }],
         usage: usage(completion, true),
       };
       this.sendJson(res, 200, response);
@@ -547,8 +558,12 @@ export class Simulator {
       if (!request.stream) return;
       if (index === 0) send(chunk({ role: "assistant", content: "" }, null, 0));
       const text = plan.tokens[index] ?? "";
-      const delta: WireDelta = plan.parts[index] === "reasoning" ? { [reasoningField]: text } : { content: text };
-      send(chunk(delta, null, index + 1));
+      const delta: WireDelta | undefined = toolTurn
+        ? toolTurn.deltas[index]
+        : plan.parts[index] === "reasoning"
+          ? { [reasoningField]: text }
+          : { content: text };
+      if (delta) send(chunk(delta, null, index + 1));
     };
 
     this.active.add(active);

@@ -6,6 +6,7 @@ import type { ChatResult } from "../client/types.js";
 import type { WireMessage } from "../wire/openai.js";
 import type { GradeResult } from "../grading/types.js";
 import type { Task } from "../scenarios/reasoning/pack.js";
+import type { ToolCase } from "../scenarios/tools/case.js";
 
 export const RECORD_VERSION = 1;
 
@@ -37,6 +38,8 @@ export interface RequestRecord {
   params: { model: string; maxTokens?: number; temperature?: number; seed?: number; stream: boolean };
   /** Reasoning scenario: the task asked, as it was (criteria included), so a re-analysis grades against what ran. */
   task?: Task;
+  /** Tool-calling scenario: the case as it ran (on its first step's record). */
+  toolCase?: ToolCase;
   /** A judge's exchange: which record it judged, and the grades it gave (beside the rule-based ones). */
   judged?: { recordId: string; grades: GradeResult[] };
   result: ChatResult;
