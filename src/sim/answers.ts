@@ -16,7 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parseDataFile } from "../config/data-file.js";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { PACKAGE_ROOT } from "../version.js";
@@ -76,21 +76,7 @@ export type AnswerBank = z.infer<typeof answerBankSchema>;
 
 /** Parses and validates a bank's YAML text. Throws ConfigError naming `label`. */
 export function parseAnswerBank(text: string, label: string): AnswerBank {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (e) {
-    throw new ConfigError(`${label}: YAML syntax error: ${(e as Error).message}`, "SHAKEDOWN_SIM_OPTIONS");
-  }
-  const r = answerBankSchema.safeParse(raw);
-  if (!r.success) {
-    const issues = r.error.issues
-      .slice(0, 8)
-      .map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`)
-      .join("; ");
-    throw new ConfigError(`${label}: not a scripted answer bank (${issues}). See docs/tasks.md.`, "SHAKEDOWN_SIM_OPTIONS");
-  }
-  return r.data;
+  return parseDataFile(text, label, answerBankSchema, "a scripted answer bank", "See docs/tasks.md.", "SHAKEDOWN_SIM_OPTIONS");
 }
 
 const loaded = new Map<string, AnswerBank>();

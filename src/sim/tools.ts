@@ -27,7 +27,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parseDataFile } from "../config/data-file.js";
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { PACKAGE_ROOT } from "../version.js";
@@ -117,21 +117,7 @@ export type ToolAnswerBank = z.infer<typeof toolAnswerBankSchema>;
 
 /** Parses and validates a bank's YAML text. Throws ConfigError naming `label`. */
 export function parseToolAnswerBank(text: string, label: string): ToolAnswerBank {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (e) {
-    throw new ConfigError(`${label}: YAML syntax error: ${(e as Error).message}`, "SHAKEDOWN_SIM_OPTIONS");
-  }
-  const r = toolAnswerBankSchema.safeParse(raw);
-  if (!r.success) {
-    const issues = r.error.issues
-      .slice(0, 8)
-      .map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`)
-      .join("; ");
-    throw new ConfigError(`${label}: not a scripted tool-call bank (${issues}). See docs/tool-cases.md.`, "SHAKEDOWN_SIM_OPTIONS");
-  }
-  return r.data;
+  return parseDataFile(text, label, toolAnswerBankSchema, "a scripted tool-call bank", "See docs/tool-cases.md.", "SHAKEDOWN_SIM_OPTIONS");
 }
 
 const loaded = new Map<string, ToolAnswerBank>();

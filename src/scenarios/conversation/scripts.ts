@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
 import { join, resolve, basename } from "node:path";
-import { parse } from "yaml";
+import { parseDataFile } from "../../config/data-file.js";
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -22,20 +22,13 @@ export type ConversationScript = z.infer<typeof conversationScriptSchema>;
 export const BUILTIN_SCRIPTS_DIR = join(PACKAGE_ROOT, "suites", "conversations");
 
 function parseScript(text: string, label: string): ConversationScript {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (e) {
-    throw new ConfigError(`${label}: YAML syntax error: ${(e as Error).message}`);
-  }
-  const r = conversationScriptSchema.safeParse(raw);
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
-    throw new ConfigError(
-      `${label}: not a conversation script (${issues}). Expected: name, title, turns: [user messages…], optional system_prompt and language.`,
-    );
-  }
-  return r.data;
+  return parseDataFile(
+    text,
+    label,
+    conversationScriptSchema,
+    "a conversation script",
+    "Expected: name, title, turns: [user messages…], optional system_prompt and language.",
+  );
 }
 
 /** Names of the built-in scripts, sorted. */

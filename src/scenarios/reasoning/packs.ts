@@ -1,7 +1,7 @@
 /** Loads task packs: the built-in ones in suites/reasoning/, or a YAML file. */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parse } from "yaml";
+import { parseDataFile } from "../../config/data-file.js";
 import type { ReasoningScenarioConfig } from "../../config/schema.js";
 import { ConfigError } from "../../errors.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -18,21 +18,7 @@ export function builtinPackNames(): string[] {
 }
 
 export function parsePack(text: string, label: string): TaskPack {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (e) {
-    throw new ConfigError(`${label}: YAML syntax error: ${(e as Error).message}`);
-  }
-  const r = packSchema.safeParse(raw);
-  if (!r.success) {
-    const issues = r.error.issues
-      .slice(0, 8)
-      .map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`)
-      .join("; ");
-    throw new ConfigError(`${label}: not a task pack (${issues}). See docs/tasks.md for the format.`);
-  }
-  return r.data;
+  return parseDataFile(text, label, packSchema, "a task pack", "See docs/tasks.md for the format.");
 }
 
 function loadPackFile(path: string): TaskPack {

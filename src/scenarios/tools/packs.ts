@@ -1,7 +1,7 @@
 /** Loads tool-calling case packs: the built-in ones in suites/tools/, or a YAML file. */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parse } from "yaml";
+import { loadDataFile } from "../../config/data-file.js";
 import type { ToolsScenarioConfig } from "../../config/schema.js";
 import { ConfigError } from "../../errors.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -21,21 +21,7 @@ export function builtinToolPackNames(): string[] {
 }
 
 function loadPackFile(path: string): ToolPack {
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new ConfigError(`${path}: YAML syntax error: ${(e as Error).message}`);
-  }
-  const r = toolPackSchema.safeParse(raw);
-  if (!r.success) {
-    const issues = r.error.issues
-      .slice(0, 8)
-      .map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`)
-      .join("; ");
-    throw new ConfigError(`${path}: not a tool-case pack (${issues}). See docs/tool-cases.md.`);
-  }
-  return r.data;
+  return loadDataFile(path, toolPackSchema, "a tool-case pack", "See docs/tool-cases.md.");
 }
 
 export function loadToolPacks(pack: string): ToolPack[] {
