@@ -84,7 +84,7 @@ export const SIM_PROFILES: Record<SimProfileName, SimProfile> = {
       "Fast demo server: ~250 output tok/s per stream, ~60-token replies, so the default suite " +
       "(a 15-turn conversation, 3 iterations) finishes in 10-20 s.",
     parameters: {
-      overheadMs: 10,
+      overheadMs: 25,
       prefillMsPerToken: 0.02,
       decodeStepMs: 3.8,
       decodeStepMsPerSeq: 0.2,

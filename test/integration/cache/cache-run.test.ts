@@ -21,7 +21,7 @@ const out = tempDir();
 function suite(prefixCaching: boolean, scenario: Record<string, unknown> = {}, name = "cache"): ReturnType<typeof validateSuiteObject> {
   const input: SuiteInput = {
     name,
-    // The default profile (0.02 ms of prefill per uncached token, 10 ms overhead, ~4 ms steps):
+    // The default profile (0.02 ms of prefill per uncached token, 25 ms overhead, ~4 ms steps):
     // a miss's ~3000-token prefill takes ~60 ms more than a hit's, a ratio that a stray stall
     // of a busy machine cannot flip.
     target: { sim: { profile: "default", prefix_caching: prefixCaching } },
