@@ -15,15 +15,119 @@ import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
 import { renderServerMetricsSection } from "./server-metrics.js";
 import { cell, fmtDuration, fmtMetric, fmtMs, STATUS_ICON, table } from "./format.js";
 
-const SECTION_RENDERERS: Record<string, (r: ScenarioResult<never>) => string> = {
-  conversation: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
-  cache: (r) => renderCacheSection(r as unknown as ScenarioResult<CacheDetail>),
-  reasoning: (r) => renderReasoningSection(r as unknown as ScenarioResult<ReasoningDetail>),
-  tools: (r) => renderToolsSection(r as unknown as ScenarioResult<ToolsDetail>),
+/** What the report knows of a scenario kind: its section, its figures' names, what the synthesis shows. */
+interface KindReport {
+  render(r: ScenarioResult<never>): string;
+  /** Labels of the kind's own figures (a function for figure families such as per-probe ones). */
+  label(metric: string): string | undefined;
+  /** Figures shown in the synthesis even without a threshold, in order. */
+  keyFigures: readonly string[];
+}
+
+const fromTable = (t: Record<string, string>) => (m: string) => t[m];
+
+const KIND_REPORTS: Record<string, KindReport> = {
+  conversation: {
+    render: (r) => renderConversationSection(r as unknown as ScenarioResult<ConversationDetail>),
+    label: fromTable({
+      "tpot.mean": "TPOT mean",
+      "itl.p99": "ITL p99",
+      "output_tps.mean": "Output tok/s per request (mean)",
+      "e2e_output_tps.mean": "Output tokens / E2E per request (mean, the seed's tok/s)",
+      "degradation.ttft": "TTFT degradation, last vs first window (pooled)",
+      "degradation.ttft_max": "TTFT degradation, worst iteration",
+      "degradation.e2e": "E2E degradation, last vs first window (pooled)",
+      total_output_tps: "Total output tok/s (all sessions)",
+      max_concurrency_within_thresholds: "Highest concurrency within thresholds",
+      ttft_slope_ms_per_1k: "TTFT slope per 1k prompt tokens",
+      "prompt_tokens.max": "Largest prompt",
+      "cached_tokens.mean": "Cached prompt tokens (mean)",
+    }),
+    keyFigures: [
+      "ttft.mean",
+      "ttft.std",
+      "ttft.p90",
+      "ttft.p99",
+      "e2e.mean",
+      "tpot.mean",
+      "output_tps.mean",
+      "degradation.ttft",
+      "degradation.ttft_max",
+      "success_rate",
+      "total_output_tps",
+      "max_concurrency_within_thresholds",
+      "ttft_slope_ms_per_1k",
+      "prompt_tokens.max",
+    ],
+  },
+  cache: {
+    render: (r) => renderCacheSection(r as unknown as ScenarioResult<CacheDetail>),
+    label: cacheFigureLabel,
+    keyFigures: ["success_rate"],
+  },
+  reasoning: {
+    render: (r) => renderReasoningSection(r as unknown as ScenarioResult<ReasoningDetail>),
+    label: fromTable({
+      "score.mean": "Task score (mean; human where reviewed)",
+      "score.min": "Lowest task score",
+      "auto_score.mean": "Automatic score (mean)",
+      "judge_score.mean": "Judge score (mean)",
+      "human_score.mean": "Human score (mean, reviewed runs)",
+      pass_rate: "Task runs that pass",
+      truncated_rate: "Answers cut by max_tokens",
+      "ttfa.mean": "Time to first answer token (mean)",
+      "output_tps.mean": "Output tok/s per request (mean)",
+      "reasoning_tokens.mean": "Reasoning tokens (mean)",
+      "answer_tokens.mean": "Answer tokens (mean)",
+    }),
+    keyFigures: [
+      "score.mean",
+      "pass_rate",
+      "truncated_rate",
+      "judge_score.mean",
+      "human_score.mean",
+      "ttft.mean",
+      "ttfa.mean",
+      "e2e.mean",
+      "output_tps.mean",
+      "reasoning_tokens.mean",
+      "answer_tokens.mean",
+      "success_rate",
+    ],
+  },
+  tools: {
+    render: (r) => renderToolsSection(r as unknown as ScenarioResult<ToolsDetail>),
+    label: fromTable({
+      call_accuracy: "Cases with the expected tool calls",
+      pass_rate: "Case runs that pass every check",
+      parser_failure_rate: "Tool calls leaked as text (parser failures)",
+      json_validity_rate: "Cases whose call arguments are valid JSON",
+      schema_validity_rate: "Cases whose call arguments match the schema",
+      stream_mismatch_rate: "Streamed calls differing from non-streamed",
+      final_answer_rate: "Final answers using the tool results",
+      "steps.mean": "Assistant steps per case (mean)",
+      "time_to_first_tool_call.mean": "Time to first tool call (mean)",
+      "time_to_first_tool_call.p90": "Time to first tool call (p90)",
+    }),
+    keyFigures: [
+      "call_accuracy",
+      "parser_failure_rate",
+      "json_validity_rate",
+      "schema_validity_rate",
+      "stream_mismatch_rate",
+      "final_answer_rate",
+      "pass_rate",
+      "steps.mean",
+      "time_to_first_tool_call.mean",
+      "ttft.mean",
+      "e2e.mean",
+      "success_rate",
+    ],
+  },
 };
 
-/** Names the figures of the synthesis table. */
-const FIGURE_LABELS: Record<string, string> = {
+/** Labels of figures every kind may publish. */
+const COMMON_LABELS: Record<string, string> = {
   "ttft.mean": "TTFT mean",
   "ttft.std": "TTFT std dev",
   "ttft.p50": "TTFT p50",
@@ -31,77 +135,12 @@ const FIGURE_LABELS: Record<string, string> = {
   "ttft.p99": "TTFT p99",
   "e2e.mean": "E2E latency mean",
   "e2e.p90": "E2E latency p90",
-  "tpot.mean": "TPOT mean",
-  "itl.p99": "ITL p99",
-  "output_tps.mean": "Output tok/s per request (mean)",
-  "e2e_output_tps.mean": "Output tokens / E2E per request (mean, the seed's tok/s)",
-  "degradation.ttft": "TTFT degradation, last vs first window (pooled)",
-  "degradation.ttft_max": "TTFT degradation, worst iteration",
-  "degradation.e2e": "E2E degradation, last vs first window (pooled)",
-  success_rate: "Success rate",
-  total_output_tps: "Total output tok/s (all sessions)",
-  max_concurrency_within_thresholds: "Highest concurrency within thresholds",
-  "score.mean": "Task score (mean; human where reviewed)",
-  "score.min": "Lowest task score",
-  "auto_score.mean": "Automatic score (mean)",
-  "judge_score.mean": "Judge score (mean)",
-  "human_score.mean": "Human score (mean, reviewed runs)",
-  pass_rate: "Runs that pass (every criterion or check)",
-  truncated_rate: "Answers cut by max_tokens",
-  "ttfa.mean": "Time to first answer token (mean)",
-  "reasoning_tokens.mean": "Reasoning tokens (mean)",
-  "answer_tokens.mean": "Answer tokens (mean)",
-  call_accuracy: "Cases with the expected tool calls",
-  parser_failure_rate: "Tool calls leaked as text (parser failures)",
-  json_validity_rate: "Cases whose call arguments are valid JSON",
-  schema_validity_rate: "Cases whose call arguments match the schema",
-  stream_mismatch_rate: "Streamed calls differing from non-streamed",
-  final_answer_rate: "Final answers using the tool results",
-  "steps.mean": "Assistant steps per case (mean)",
-  "time_to_first_tool_call.mean": "Time to first tool call (mean)",
-  ttft_slope_ms_per_1k: "TTFT slope per 1k prompt tokens",
-  "prompt_tokens.max": "Largest prompt",
-  "cached_tokens.mean": "Cached prompt tokens (mean)",
+  success_rate: "Success rate (HTTP exchanges)",
 };
 
-/** A figure's label: the fixed names above, else the scenario kind's own naming. */
 function figureLabel(kind: string, metric: string): string {
-  return FIGURE_LABELS[metric] ?? (kind === "cache" ? cacheFigureLabel(metric) : undefined) ?? metric;
+  return KIND_REPORTS[kind]?.label(metric) ?? COMMON_LABELS[metric] ?? metric;
 }
-
-/** Figures shown in the synthesis even without a threshold. */
-const KEY_FIGURES = [
-  "call_accuracy",
-  "parser_failure_rate",
-  "json_validity_rate",
-  "schema_validity_rate",
-  "stream_mismatch_rate",
-  "final_answer_rate",
-  "steps.mean",
-  "time_to_first_tool_call.mean",
-  "score.mean",
-  "pass_rate",
-  "truncated_rate",
-  "judge_score.mean",
-  "human_score.mean",
-  "ttfa.mean",
-  "reasoning_tokens.mean",
-  "answer_tokens.mean",
-  "ttft.mean",
-  "ttft.std",
-  "ttft.p90",
-  "ttft.p99",
-  "e2e.mean",
-  "tpot.mean",
-  "output_tps.mean",
-  "degradation.ttft",
-  "degradation.ttft_max",
-  "success_rate",
-  "total_output_tps",
-  "max_concurrency_within_thresholds",
-  "ttft_slope_ms_per_1k",
-  "prompt_tokens.max",
-];
 
 function thresholdText(op: string, limit: number, unit: MetricValue["unit"]): string {
   return `${op} ${fmtMetric(limit, unit === "ratio" ? "fraction" : unit)}`;
@@ -122,7 +161,7 @@ function synthesis(r: ScenarioResult): string {
     ]);
     seen.add(v.metric);
   }
-  for (const name of KEY_FIGURES) {
+  for (const name of KIND_REPORTS[r.kind]?.keyFigures ?? []) {
     const mv = r.metrics[name];
     if (!mv || seen.has(name) || (mv.value === undefined && mv.n === 0)) continue;
     rows.push([figureLabel(r.kind, name), fmtMetric(mv.value, mv.unit), "", "", String(mv.n)]);
@@ -140,8 +179,8 @@ function scenarioSection(r: ScenarioResult): string {
   );
   out.push("### Synthesis");
   out.push(synthesis(r));
-  const render = SECTION_RENDERERS[r.kind];
-  if (render) out.push(render(r as ScenarioResult<never>));
+  const kind = KIND_REPORTS[r.kind];
+  if (kind) out.push(kind.render(r as ScenarioResult<never>));
   if (r.server) {
     // The client/server TTFT comparison needs the scenario's own TTFT over the same window.
     const n = r.metrics["ttft.mean"]?.n ?? 0;
