@@ -187,11 +187,42 @@ export const toolsScenarioSchema = z
   })
   .strict();
 
+export const LOAD_MODES = ["closed", "constant", "poisson", "gamma"] as const;
+
+export const loadScenarioSchema = z
+  .object({
+    kind: z.literal("load"),
+    name: z.string().min(1).default("load"),
+    mode: z
+      .enum(LOAD_MODES)
+      .default("closed")
+      .describe("closed: a fixed number of requests in flight; constant, poisson, gamma: open loop at a target rate, latencies measured from the intended send time"),
+    concurrency: z.int().min(1).max(4096).default(8).describe("closed loop: requests in flight; open loop: the most in flight (0 waits, a cap)"),
+    rate: z.number().positive().max(100_000).default(10).describe("open loop: requests per second"),
+    burstiness: z.number().positive().default(1).describe("gamma: shape factor (1 = Poisson, < 1 burstier, > 1 more regular)"),
+    requests: z.int().min(1).max(1_000_000).default(100).describe("requests in all (the schedule's length)"),
+    duration_s: z.number().positive().optional().describe("stop sending after this many seconds (whichever comes first with requests)"),
+    warmup_s: z.number().min(0).default(0).describe("requests sent in the first seconds are excluded from the figures"),
+    cooldown_s: z.number().min(0).default(0).describe("requests sent in the last seconds are excluded from the figures"),
+    input_tokens: z.int().min(1).max(1_000_000).default(256).describe("approximate prompt length of the synthetic prompts"),
+    output_tokens: z.int().min(1).max(100_000).default(128).describe("reply length asked (max_tokens, with min_tokens and ignore_eos where the server supports them)"),
+    seed: z.int().default(0).describe("seed of the arrival schedule and the prompts"),
+    slo: z
+      .object({ ttft_ms: z.number().positive().optional(), tpot_ms: z.number().positive().optional(), e2e_ms: z.number().positive().optional() })
+      .strict()
+      .prefault({})
+      .describe("service-level objectives for goodput: requests/s that met every one"),
+    max_client_lag_ms: z.number().positive().default(10).describe("above this p99 lag between intended and actual send, latency percentiles are not presented as the server's"),
+    thresholds: z.array(thresholdSchema).optional().describe('verdicts; default: "success_rate > 99%"'),
+  })
+  .strict();
+
 export const scenarioSchema = z.discriminatedUnion("kind", [
   conversationScenarioSchema,
   cacheScenarioSchema,
   reasoningScenarioSchema,
   toolsScenarioSchema,
+  loadScenarioSchema,
 ]);
 
 export const suiteSchema = z
@@ -222,6 +253,7 @@ export type CacheScenarioConfig = z.infer<typeof cacheScenarioSchema>;
 export type ReasoningScenarioConfig = z.infer<typeof reasoningScenarioSchema>;
 export type JudgeConfig = z.infer<typeof judgeSchema>;
 export type ToolsScenarioConfig = z.infer<typeof toolsScenarioSchema>;
+export type LoadScenarioConfig = z.infer<typeof loadScenarioSchema>;
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;

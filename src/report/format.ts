@@ -47,7 +47,9 @@ export function fmtMetric(v: number | undefined, unit: MetricValue["unit"]): str
     case "sessions":
       return v === undefined ? "—" : `${fmtNum(v, 0)} sessions`;
     case "count":
-      return fmtNum(v, 1);
+      return v === undefined ? "—" : Number.isInteger(v) ? String(v) : fmtNum(v, 1);
+    case "req/s":
+      return v === undefined ? "—" : `${fmtNum(v)} req/s`;
     case "x":
       return v === undefined ? "—" : `×${fmtNum(v, 2)}`;
   }

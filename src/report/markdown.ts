@@ -10,6 +10,8 @@ import { cacheFigureLabel, renderCacheSection } from "./cache.js";
 import { renderConversationSection } from "./conversation.js";
 import { renderReasoningSection } from "./reasoning.js";
 import { renderToolsSection } from "./tools.js";
+import { renderLoadSection } from "./load.js";
+import type { LoadDetail } from "../scenarios/load/analyze.js";
 import type { ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
 import { renderServerMetricsSection } from "./server-metrics.js";
@@ -121,6 +123,45 @@ const KIND_REPORTS: Record<string, KindReport> = {
       "time_to_first_tool_call.mean",
       "ttft.mean",
       "e2e.mean",
+      "success_rate",
+    ],
+  },
+  load: {
+    render: (r) => renderLoadSection(r as unknown as ScenarioResult<LoadDetail>),
+    label: fromTable({
+      "ttft_from_intended.p50": "TTFT p50 from intended send",
+      "ttft_from_intended.p99": "TTFT p99 from intended send",
+      "e2e_from_intended.p99": "E2E p99 from intended send",
+      "tpot.mean": "TPOT mean",
+      "client_lag.p99": "Client lag p99 (actual − intended send)",
+      late_sends: "Sends later than 1 ms",
+      not_sent: "Planned requests not sent",
+      excluded: "Requests excluded (warm-up, cool-down)",
+      achieved_rate: "Achieved send rate (req/s)",
+      rate_error: "Send rate vs target",
+      throughput: "Completed requests per second",
+      output_tps_total: "Output tok/s (all requests)",
+      goodput: "Goodput (req/s within every SLO)",
+      goodput_fraction: "Requests within every SLO",
+      client_limited: "Client-limited (1 = percentiles not the server's)",
+    }),
+    keyFigures: [
+      "achieved_rate",
+      "rate_error",
+      "ttft.p50",
+      "ttft.p99",
+      "ttft_from_intended.p99",
+      "e2e.p90",
+      "e2e_from_intended.p99",
+      "tpot.mean",
+      "client_lag.p99",
+      "client_limited",
+      "throughput",
+      "output_tps_total",
+      "goodput",
+      "goodput_fraction",
+      "excluded",
+      "not_sent",
       "success_rate",
     ],
   },

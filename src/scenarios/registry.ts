@@ -3,6 +3,7 @@ import type { ScenarioConfig } from "../config/schema.js";
 import { checkThresholdMetrics, parseThreshold } from "../config/thresholds.js";
 import { cacheScenario } from "./cache/index.js";
 import { conversationScenario } from "./conversation/index.js";
+import { loadScenario } from "./load/index.js";
 import { reasoningScenario } from "./reasoning/index.js";
 import { toolsScenario } from "./tools/index.js";
 import type { ScenarioModule } from "./types.js";
@@ -12,6 +13,7 @@ const MODULES: Record<ScenarioConfig["kind"], ScenarioModule<never, unknown>> = 
   cache: cacheScenario as ScenarioModule<never, unknown>,
   reasoning: reasoningScenario as ScenarioModule<never, unknown>,
   tools: toolsScenario as ScenarioModule<never, unknown>,
+  load: loadScenario as ScenarioModule<never, unknown>,
 };
 
 export function scenarioModule<C extends ScenarioConfig>(kind: C["kind"]): ScenarioModule<C, unknown> {

@@ -56,7 +56,7 @@ export interface MetricValue {
   value?: number;
   /** Samples the figure rests on. */
   n: number;
-  unit: "ms" | "tok/s" | "tokens" | "ratio" | "fraction" | "ms/1k tokens" | "sessions" | "x" | "count";
+  unit: "ms" | "tok/s" | "tokens" | "ratio" | "fraction" | "ms/1k tokens" | "sessions" | "x" | "count" | "req/s";
 }
 
 export interface ScenarioResult<Detail = unknown> {

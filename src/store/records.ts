@@ -40,6 +40,15 @@ export interface RequestRecord {
   task?: Task;
   /** Tool-calling scenario: the case as it ran (on its first step's record). */
   toolCase?: ToolCase;
+  /**
+   * Load scenario, open loop: when the arrival schedule meant this request to be sent
+   * (performance.now(), the clock of result.sentPerfMs, which is the actual send).
+   */
+  intendedSendPerfMs?: number;
+  /** Load scenario, open loop: actual send − intended send (ms), any wait for a slot included. */
+  clientLagMs?: number;
+  /** Load scenario: time the request waited for a free concurrency slot before it was sent (ms). */
+  slotWaitMs?: number;
   /** A judge's exchange: which record it judged, and the grades it gave (beside the rule-based ones). */
   judged?: { recordId: string; grades: GradeResult[] };
   result: ChatResult;

@@ -97,7 +97,7 @@ describe("--set and flags", () => {
       sets: ["conversation.iterations=4", "short.temperature=0", "target.timeouts.total_ms=1000", "output.dir=/tmp/x", "name=nightly"],
     });
     expect(conversations(suite).map((s) => s.iterations)).toEqual([4, 4]);
-    expect(suite.scenarios[0]?.temperature).toBe(0);
+    expect(conversations(suite)[0]?.temperature).toBe(0);
     expect(suite.target.timeouts).toEqual({ connect_ms: 5000, first_byte_ms: 120000, between_tokens_ms: 60000, total_ms: 1000 });
     expect(suite.output.dir).toBe("/tmp/x");
     expect(suite.name).toBe("nightly");

@@ -1,0 +1,105 @@
+/** The load scenario's section of the Markdown report. */
+import type { Summary } from "../metrics/index.js";
+import type { LoadDetail } from "../scenarios/load/analyze.js";
+import type { ScenarioResult } from "../scenarios/types.js";
+import { fmtMs, fmtNum, fmtPct, fmtSignedPct, table } from "./format.js";
+
+const STATS = ["n", "mean", "p50", "p90", "p99", "max"] as const;
+
+function statCell(s: Summary | undefined, stat: (typeof STATS)[number]): string {
+  if (!s) return "—";
+  return stat === "n" ? String(s.n) : fmtMs(s[stat]);
+}
+
+function latencyRows(label: string, s: Summary | undefined, fromIntended?: Summary): string[][] {
+  const rows = [[label, ...STATS.map((st) => statCell(s, st))]];
+  if (fromIntended) rows.push([`${label} from intended send`, ...STATS.map((st) => statCell(fromIntended, st))]);
+  return rows;
+}
+
+const rate = (v: number | undefined) => (v === undefined ? "—" : `${fmtNum(v, 2)} req/s`);
+
+export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
+  const d = res.detail;
+  const out: string[] = [];
+  if (d.clientLimited) {
+    out.push(
+      `> ⚠️ **Client-limited: these latency percentiles are not the server's.** The p99 lag between intended and actual send is ${fmtMs(d.clientLag?.p99)}, above max_client_lag_ms (${fmtMs(d.maxClientLagMs)}). See the client lag table and the notes under Method.`,
+    );
+  }
+  out.push("### Schedule");
+  out.push(
+    table(
+      ["", ""],
+      [
+        ["Mode", d.open ? `open loop, ${d.mode}${d.burstiness !== undefined ? ` (burstiness ${d.burstiness})` : ""}` : "closed loop"],
+        [d.open ? "Most in flight" : "In flight", String(d.concurrency)],
+        ...(d.open ? [["Target rate", rate(d.targetRate)]] : []),
+        ["Achieved send rate", `${rate(d.achievedRate)}${d.open ? ` (${fmtSignedPct(res.metrics["rate_error"]?.value)} vs target)` : ""}`],
+        ["Requests", `${d.sent} sent of ${d.planned} planned${d.notSent ? ` (${d.notSent} not sent)` : ""}`],
+        [
+          "Excluded",
+          `${d.exclusions.warmup} in the warm-up (first ${d.exclusions.warmupS} s), ${d.exclusions.cooldown} in the cool-down (last ${d.exclusions.cooldownS} s); figures rest on ${d.exclusions.measured}`,
+        ],
+        ["Completed (ok) per second", rate(d.throughput)],
+        ["Output tokens per second (all requests)", d.outputTpsTotal === undefined ? "—" : `${fmtNum(d.outputTpsTotal)} tok/s`],
+        [
+          "Tokens per request (mean)",
+          `${fmtNum(d.tokens.promptMean, 0)} prompt, ${fmtNum(d.tokens.outputMean, 0)} output (${d.tokens.outputAsked} asked)`,
+        ],
+      ],
+    ),
+  );
+  out.push("### Latency");
+  out.push(
+    table(
+      ["Figure", ...STATS],
+      [
+        ...latencyRows("TTFT", d.latency.ttft, d.open ? d.latency.ttftFromIntended : undefined),
+        ...latencyRows("E2E", d.latency.e2e, d.open ? d.latency.e2eFromIntended : undefined),
+        ...latencyRows("TPOT", d.latency.tpot),
+        ...latencyRows("ITL", d.latency.itl),
+      ],
+    ),
+  );
+  out.push(
+    d.open
+      ? "Rows “from intended send” add the client's lag to the latency measured from the actual send: they are what a request arriving on schedule waited (no coordinated omission)."
+      : "Closed loop: latencies are from the actual send; a closed loop cannot show queueing beyond its concurrency.",
+  );
+  if (d.open) {
+    out.push("### Client lag");
+    out.push(
+      table(
+        ["Figure", ...STATS],
+        [
+          ["Lag (actual − intended send)", ...STATS.map((st) => statCell(d.clientLag, st))],
+          ["… of which the dispatcher's own", ...STATS.map((st) => statCell(d.dispatchLag, st))],
+          ["Wait for a concurrency slot (sends that waited)", ...STATS.map((st) => statCell(d.slotWait, st))],
+        ],
+      ),
+    );
+    out.push(
+      `${d.lateSends} send(s) later than 1 ms; ${d.slotWaits} waited for a concurrency slot. Limit: p99 lag ≤ ${fmtMs(d.maxClientLagMs)} (max_client_lag_ms) — ${d.clientLimited ? "**exceeded: client-limited**" : "met"}.`,
+    );
+  }
+  out.push("### Goodput");
+  const sloNames = Object.keys(d.slo) as (keyof LoadDetail["slo"])[];
+  if (sloNames.length === 0) out.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput not measured.");
+  else {
+    out.push(
+      table(
+        ["SLO", "Limit", "Measured requests missing it"],
+        sloNames.map((k) => [
+          k === "ttft_ms" ? `TTFT${d.open ? " from intended send" : ""}` : k === "e2e_ms" ? `E2E${d.open ? " from intended send" : ""}` : "TPOT",
+          fmtMs(d.slo[k]),
+          String(d.misses[k]),
+        ]),
+      ),
+    );
+    out.push(
+      `Goodput: **${rate(d.goodput)}** — ${d.good ?? 0} of ${d.exclusions.measured} measured requests (${fmtPct(d.goodputFraction)}) succeeded and met every SLO.`,
+    );
+  }
+  return out.join("\n\n");
+}

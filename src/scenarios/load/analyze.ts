@@ -1,0 +1,332 @@
+/**
+ * Analysis of the load scenario: a pure function over request records.
+ *
+ * - Exclusion windows: requests whose send (the intended send in open loop) falls in the
+ *   first `warmup_s` or the last `cooldown_s` seconds of the sending span are left out of
+ *   every figure except the success rate, and counted.
+ * - Open loop: latencies are measured from the intended send time as well as from the
+ *   actual send (TTFT from intended = actual send + TTFT − intended send), so a late client
+ *   or a full concurrency cap cannot hide queueing (no coordinated omission). SLOs and
+ *   goodput use the figures from the intended send.
+ * - Client lag (actual − intended send) is summarised; when its p99 passes
+ *   `max_client_lag_ms` the scenario is flagged client-limited (metric and note), never
+ *   silently.
+ */
+import type { LoadScenarioConfig } from "../../config/schema.js";
+import { parseThreshold } from "../../config/thresholds.js";
+import { deriveRequestMetrics, evaluate, overallStatus, summarize, type RequestMetrics, type Summary } from "../../metrics/index.js";
+import type { RequestRecord } from "../../store/records.js";
+import { arrivalSchedule } from "../../workload/arrivals.js";
+import { collectErrors, summaryMetrics } from "../common.js";
+import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
+
+/** A send later than this after its intended time counts as a late send. */
+export const LATE_SEND_MS = 1;
+
+export const LOAD_METRICS = [
+  ...["mean", "std", "min", "max", "p50", "p90", "p95", "p99"].flatMap((s) => [
+    `ttft.${s}`,
+    `e2e.${s}`,
+    `tpot.${s}`,
+    `itl.${s}`,
+    `ttft_from_intended.${s}`,
+    `e2e_from_intended.${s}`,
+    `client_lag.${s}`,
+  ]),
+  "slot_wait.p99",
+  "late_sends",
+  "slot_waits",
+  "not_sent",
+  "excluded",
+  "achieved_rate",
+  "rate_error",
+  "throughput",
+  "output_tps_total",
+  "goodput",
+  "goodput_fraction",
+  "success_rate",
+  "client_limited",
+  "prompt_tokens.mean",
+  "output_tokens.mean",
+] as const;
+
+export const LOAD_DEFAULT_THRESHOLDS = ["success_rate > 99%"] as const;
+
+export type SloName = "ttft_ms" | "tpot_ms" | "e2e_ms";
+
+export interface LoadDetail {
+  mode: LoadScenarioConfig["mode"];
+  open: boolean;
+  concurrency: number;
+  /** Open loop: the target rate (req/s) and, for gamma, its shape. */
+  targetRate?: number;
+  burstiness?: number;
+  /** Sends per second the client achieved over the measured requests. */
+  achievedRate?: number;
+  /** Requests the schedule held (open loop: those due before duration_s), and how many were sent. */
+  planned: number;
+  sent: number;
+  notSent: number;
+  exclusions: { warmupS: number; cooldownS: number; warmup: number; cooldown: number; measured: number };
+  /** From the first measured send to the last measured reply's end (ms): the span of the rates below. */
+  busySpanMs?: number;
+  latency: {
+    ttft?: Summary;
+    e2e?: Summary;
+    tpot?: Summary;
+    itl?: Summary;
+    /** Open loop only. */
+    ttftFromIntended?: Summary;
+    e2eFromIntended?: Summary;
+  };
+  clientLag?: Summary;
+  /** Lag not spent waiting for a slot: the dispatcher's own lateness. */
+  dispatchLag?: Summary;
+  slotWait?: Summary;
+  lateSends: number;
+  slotWaits: number;
+  maxClientLagMs: number;
+  clientLimited: boolean;
+  slo: Partial<Record<SloName, number>>;
+  /** Measured requests that succeeded and met every SLO, and misses per SLO (a request may miss several). */
+  good?: number;
+  misses: Record<SloName, number>;
+  goodput?: number;
+  goodputFraction?: number;
+  throughput?: number;
+  outputTpsTotal?: number;
+  tokens: { promptMean?: number; outputMean?: number; outputAsked: number };
+}
+
+interface Row {
+  rec: RequestRecord;
+  m: RequestMetrics;
+  /** Send time relative to the start (intended in open loop, actual in closed loop), ms. */
+  rel: number;
+}
+
+// Loops, not Math.min(...xs): a load run may hold more records than a call has room for arguments.
+function minOf(xs: number[]): number {
+  let m = Number.POSITIVE_INFINITY;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+
+function maxOf(xs: number[]): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
+
+function finite(xs: (number | undefined)[]): number[] {
+  return xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+}
+
+/** Requests the schedule holds before the duration bound (all of them without one). */
+function plannedRequests(config: LoadScenarioConfig): number {
+  if (config.duration_s === undefined || config.mode === "closed") return config.requests;
+  const limit = config.duration_s * 1000;
+  const schedule = arrivalSchedule({ mode: config.mode, rate: config.rate, burstiness: config.burstiness, requests: config.requests, seed: config.seed });
+  return schedule.filter((t) => t < limit).length;
+}
+
+export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadDetail> {
+  const mine = input.records.filter((r) => r.scenario === config.name);
+  const open = config.mode !== "closed";
+  const sendOf = (r: RequestRecord) => (open ? (r.intendedSendPerfMs ?? r.result.sentPerfMs) : r.result.sentPerfMs);
+  const start = mine.length ? minOf(mine.map(sendOf)) : 0;
+  const rows: Row[] = mine.map((rec) => ({ rec, m: deriveRequestMetrics(rec.result), rel: sendOf(rec) - start }));
+
+  // Exclusion windows over the sending span.
+  const end = rows.length ? maxOf(rows.map((r) => r.rel)) : 0;
+  const warmupMs = config.warmup_s * 1000;
+  const cooldownMs = config.cooldown_s * 1000;
+  const inWarmup = (r: Row) => r.rel < warmupMs;
+  const inCooldown = (r: Row) => !inWarmup(r) && cooldownMs > 0 && r.rel > end - cooldownMs;
+  const measured = rows.filter((r) => !inWarmup(r) && !inCooldown(r));
+  const okRows = measured.filter((r) => r.rec.result.ok);
+  const exclusions = {
+    warmupS: config.warmup_s,
+    cooldownS: config.cooldown_s,
+    warmup: rows.filter(inWarmup).length,
+    cooldown: rows.filter(inCooldown).length,
+    measured: measured.length,
+  };
+
+  // Latency from the actual send (the client's timestamps) and, open loop, from the intended send.
+  const lagOf = (r: Row) => (open && r.rec.intendedSendPerfMs !== undefined ? r.rec.result.sentPerfMs - r.rec.intendedSendPerfMs : undefined);
+  const plus = (x: number | undefined, lag: number | undefined) => (x !== undefined && lag !== undefined ? x + lag : undefined);
+  const ttftIntended = (r: Row) => plus(r.m.ttftMs, lagOf(r));
+  const e2eIntended = (r: Row) => plus(r.m.e2eMs, lagOf(r));
+  const latency: LoadDetail["latency"] = {
+    ttft: summarize(okRows.map((r) => r.m.ttftMs)),
+    e2e: summarize(okRows.map((r) => r.m.e2eMs)),
+    tpot: summarize(okRows.map((r) => r.m.tpotMs)),
+    itl: summarize(okRows.flatMap((r) => r.m.itlMs)),
+    ...(open ? { ttftFromIntended: summarize(okRows.map(ttftIntended)), e2eFromIntended: summarize(okRows.map(e2eIntended)) } : {}),
+  };
+
+  // Client lag: every measured send, failed ones included (the client sent them late all the same).
+  const lags = finite(measured.map(lagOf));
+  const clientLag = open ? summarize(lags) : undefined;
+  const slotWaitsMs = finite(measured.map((r) => r.rec.slotWaitMs));
+  const dispatchLag = open ? summarize(finite(measured.map((r) => plus(lagOf(r), -(r.rec.slotWaitMs ?? 0))))) : undefined;
+  const lateSends = lags.filter((l) => l > LATE_SEND_MS).length;
+  const clientLimited = clientLag !== undefined && clientLag.p99 > config.max_client_lag_ms;
+
+  // Rates: the send rate, then completions, goodput and tokens over the measured requests' busy span.
+  const sends = measured.map((r) => r.rec.result.sentPerfMs);
+  const firstSend = sends.length ? minOf(sends) : undefined;
+  const lastSend = sends.length ? maxOf(sends) : undefined;
+  const achievedRate =
+    sends.length > 1 && firstSend !== undefined && lastSend !== undefined && lastSend > firstSend
+      ? ((sends.length - 1) * 1000) / (lastSend - firstSend)
+      : undefined;
+  const ends = measured.map((r) => r.rec.result.sentPerfMs + (r.rec.result.t.lastByte ?? 0));
+  const busySpanMs = measured.length && firstSend !== undefined ? maxOf(ends) - firstSend : undefined;
+  const perSecond = (count: number) => (busySpanMs !== undefined && busySpanMs > 0 ? (count * 1000) / busySpanMs : undefined);
+
+  // SLOs: a good request succeeded and met every SLO set (latencies from the intended send in open loop).
+  const slo: LoadDetail["slo"] = {};
+  for (const k of ["ttft_ms", "tpot_ms", "e2e_ms"] as const) if (config.slo[k] !== undefined) slo[k] = config.slo[k];
+  const hasSlo = Object.keys(slo).length > 0;
+  const misses: Record<SloName, number> = { ttft_ms: 0, tpot_ms: 0, e2e_ms: 0 };
+  let good = 0;
+  for (const r of okRows) {
+    const ttft = open ? ttftIntended(r) : r.m.ttftMs;
+    const e2e = open ? e2eIntended(r) : r.m.e2eMs;
+    // A reply of one token has no time per output token: it cannot miss a TPOT objective.
+    const tpotOk = r.m.tpotMs !== undefined ? r.m.tpotMs <= slo.tpot_ms! : (r.m.outputTokens ?? 0) <= 1;
+    const ok = {
+      ttft_ms: slo.ttft_ms === undefined || (ttft !== undefined && ttft <= slo.ttft_ms),
+      tpot_ms: slo.tpot_ms === undefined || tpotOk,
+      e2e_ms: slo.e2e_ms === undefined || (e2e !== undefined && e2e <= slo.e2e_ms),
+    };
+    for (const k of ["ttft_ms", "tpot_ms", "e2e_ms"] as const) if (!ok[k]) misses[k]++;
+    if (ok.ttft_ms && ok.tpot_ms && ok.e2e_ms) good++;
+  }
+  const goodput = hasSlo ? perSecond(good) : undefined;
+  const goodputFraction = hasSlo && measured.length ? good / measured.length : undefined;
+  const throughput = perSecond(okRows.length);
+  const outputTokens = okRows.reduce((a, r) => a + (r.m.outputTokens ?? 0), 0);
+  const outputTpsTotal = okRows.length ? perSecond(outputTokens) : undefined;
+  const promptMean = summarize(okRows.map((r) => r.m.promptTokens))?.mean;
+  const outputMean = summarize(okRows.map((r) => r.m.outputTokens))?.mean;
+
+  const planned = plannedRequests(config);
+  const allOk = mine.filter((r) => r.result.ok).length;
+  const targetRate = open ? config.rate : undefined;
+  const n = measured.length;
+  const metrics: Record<string, MetricValue> = {
+    ...summaryMetrics("ttft", latency.ttft, "ms"),
+    ...summaryMetrics("e2e", latency.e2e, "ms"),
+    ...summaryMetrics("tpot", latency.tpot, "ms"),
+    ...summaryMetrics("itl", latency.itl, "ms"),
+    ...summaryMetrics("ttft_from_intended", latency.ttftFromIntended, "ms"),
+    ...summaryMetrics("e2e_from_intended", latency.e2eFromIntended, "ms"),
+    ...summaryMetrics("client_lag", clientLag, "ms"),
+    "slot_wait.p99": { value: open ? (summarize(slotWaitsMs)?.p99 ?? 0) : undefined, n: open ? n : 0, unit: "ms" },
+    late_sends: { value: open ? lateSends : undefined, n: open ? lags.length : 0, unit: "count" },
+    slot_waits: { value: open ? slotWaitsMs.length : undefined, n: open ? n : 0, unit: "count" },
+    not_sent: { value: Math.max(0, planned - mine.length), n: planned, unit: "count" },
+    excluded: { value: exclusions.warmup + exclusions.cooldown, n: rows.length, unit: "count" },
+    achieved_rate: { value: achievedRate, n, unit: "req/s" },
+    rate_error: { value: achievedRate !== undefined && targetRate !== undefined ? achievedRate / targetRate - 1 : undefined, n: open ? n : 0, unit: "ratio" },
+    throughput: { value: throughput, n: okRows.length, unit: "req/s" },
+    output_tps_total: { value: outputTpsTotal, n: okRows.length, unit: "tok/s" },
+    goodput: { value: goodput, n: hasSlo ? n : 0, unit: "req/s" },
+    goodput_fraction: { value: goodputFraction, n: hasSlo ? n : 0, unit: "fraction" },
+    success_rate: { value: mine.length ? allOk / mine.length : undefined, n: mine.length, unit: "fraction" },
+    client_limited: { value: open && clientLag ? (clientLimited ? 1 : 0) : undefined, n: clientLag?.n ?? 0, unit: "count" },
+    "prompt_tokens.mean": { value: promptMean, n: okRows.length, unit: "tokens" },
+    "output_tokens.mean": { value: outputMean, n: okRows.length, unit: "tokens" },
+  };
+
+  const thresholds = (config.thresholds ?? LOAD_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
+  const verdicts = thresholds.map((th) => evaluate(th, { value: metrics[th.metric]?.value, n: metrics[th.metric]?.n }));
+
+  const notes: string[] = [];
+  if (open)
+    notes.push(
+      `Open loop (${config.mode}${config.mode === "gamma" ? `, burstiness ${config.burstiness}` : ""}) at ${config.rate} req/s, at most ${config.concurrency} in flight: latencies are given from the intended send time (what a user arriving on schedule waits, queueing in the client included) and from the actual send; SLOs and goodput use the former.`,
+    );
+  else notes.push(`Closed loop: ${config.concurrency} requests in flight, each sent when the previous one of its slot ended; it cannot show queueing beyond that concurrency (coordinated omission), so latencies are from the actual send.`);
+  if (exclusions.warmup + exclusions.cooldown > 0)
+    notes.push(
+      `${exclusions.warmup + exclusions.cooldown} of ${rows.length} requests excluded from the figures: ${exclusions.warmup} sent in the first ${config.warmup_s} s (warm-up), ${exclusions.cooldown} in the last ${config.cooldown_s} s (cool-down); the figures rest on ${n}. The success rate counts every request.`,
+    );
+  if (clientLimited && clientLag) {
+    const cause =
+      slotWaitsMs.length > 0
+        ? ` ${slotWaitsMs.length} of ${n} sends waited for a concurrency slot (p99 ${fmt(summarize(slotWaitsMs)?.p99)} ms): the server did not keep up with ${config.rate} req/s at ${config.concurrency} in flight; raise concurrency or lower the rate.`
+        : "";
+    const own = dispatchLag && dispatchLag.p99 > config.max_client_lag_ms ? ` The dispatcher itself sent late (p99 ${fmt(dispatchLag.p99)} ms without slot waits): the client could not keep up with the schedule.` : "";
+    notes.push(
+      `CLIENT-LIMITED: p99 client lag ${fmt(clientLag.p99)} ms > max_client_lag_ms ${config.max_client_lag_ms} ms. The latency percentiles include the client's own delays and are not the server's.${cause}${own}`,
+    );
+  }
+  if (mine.length < planned)
+    notes.push(`${planned - mine.length} of ${planned} planned requests were not sent (the run was stopped${config.duration_s !== undefined ? " or duration_s ended it" : ""}).`);
+  if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
+  if (outputMean !== undefined && outputMean < config.output_tokens * 0.9)
+    notes.push(
+      `Replies averaged ${fmt(outputMean)} output tokens for ${config.output_tokens} asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
+    );
+  if (mine.length > 0 && !mine.some((r) => r.result.stream)) notes.push("Requests were not streamed: TTFT, TPOT and ITL cannot be measured; only E2E latency is.");
+  if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
+
+  const p99 = open ? latency.ttftFromIntended?.p99 : latency.ttft?.p99;
+  const headline = mine.length
+    ? (open
+        ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked`
+        : `kept ${config.concurrency} requests in flight at ${fmt(achievedRate)} req/s`) +
+      (p99 !== undefined ? `, TTFT p99 ${fmt(p99)} ms${open ? " from the intended send" : ""}` : "") +
+      (goodput !== undefined ? `, goodput ${fmt(goodput)} req/s (${fmt((goodputFraction ?? 0) * 100)} % within SLOs)` : "") +
+      (clientLimited ? " — CLIENT-LIMITED, percentiles are not the server's" : "")
+    : undefined;
+
+  return {
+    name: config.name,
+    kind: config.kind,
+    metrics,
+    verdicts,
+    status: overallStatus(verdicts),
+    ...(headline ? { headline } : {}),
+    detail: {
+      mode: config.mode,
+      open,
+      concurrency: config.concurrency,
+      ...(open ? { targetRate: config.rate } : {}),
+      ...(config.mode === "gamma" ? { burstiness: config.burstiness } : {}),
+      ...(achievedRate !== undefined ? { achievedRate } : {}),
+      planned,
+      sent: mine.length,
+      notSent: Math.max(0, planned - mine.length),
+      exclusions,
+      ...(busySpanMs !== undefined ? { busySpanMs } : {}),
+      latency,
+      ...(clientLag ? { clientLag } : {}),
+      ...(dispatchLag ? { dispatchLag } : {}),
+      ...(slotWaitsMs.length ? { slotWait: summarize(slotWaitsMs)! } : {}),
+      lateSends,
+      slotWaits: slotWaitsMs.length,
+      maxClientLagMs: config.max_client_lag_ms,
+      clientLimited,
+      slo,
+      ...(hasSlo ? { good } : {}),
+      misses,
+      ...(goodput !== undefined ? { goodput } : {}),
+      ...(goodputFraction !== undefined ? { goodputFraction } : {}),
+      ...(throughput !== undefined ? { throughput } : {}),
+      ...(outputTpsTotal !== undefined ? { outputTpsTotal } : {}),
+      tokens: { ...(promptMean !== undefined ? { promptMean } : {}), ...(outputMean !== undefined ? { outputMean } : {}), outputAsked: config.output_tokens },
+    },
+    requests: { total: mine.length, ok: allOk, failed: mine.length - allOk },
+    errors: collectErrors(mine),
+    notes,
+  };
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}

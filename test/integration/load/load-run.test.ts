@@ -1,0 +1,134 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { validateSuiteObject } from "../../../src/config/load.js";
+import type { SuiteInput } from "../../../src/config/schema.js";
+import { executeRun } from "../../../src/run/executor.js";
+import type { LoadDetail } from "../../../src/scenarios/load/analyze.js";
+import type { ScenarioResult } from "../../../src/scenarios/types.js";
+import type { RequestRecord } from "../../../src/store/records.js";
+import { arrivalSchedule } from "../../../src/workload/arrivals.js";
+import { tempDir } from "../../helpers/tmp.js";
+
+const out = tempDir();
+
+async function run(scenario: Record<string, unknown>, name: string) {
+  const input: SuiteInput = {
+    name,
+    target: { sim: { profile: "fast" } },
+    scenarios: [{ kind: "load", input_tokens: 32, output_tokens: 8, ...scenario } as never],
+    output: { dir: out },
+  };
+  const { dir, results } = await executeRun(validateSuiteObject(input, "test suite"));
+  const records = readFileSync(join(dir, "records.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as RequestRecord)
+    .filter((r) => r.scenario === "load");
+  const report = readFileSync(join(dir, "report.md"), "utf8");
+  return { records, result: results.scenarios[0] as ScenarioResult<LoadDetail>, report };
+}
+
+/** Most requests in flight at once, from the records' send and end times. */
+function maxInFlight(records: RequestRecord[]): number {
+  const events = records.flatMap((r) => [
+    { t: r.result.sentPerfMs, d: 1 },
+    { t: r.result.sentPerfMs + (r.result.t.lastByte ?? 0), d: -1 },
+  ]);
+  // Ends before starts at the same instant: a slot freed and reused is not two in flight.
+  events.sort((a, b) => a.t - b.t || a.d - b.d);
+  let cur = 0;
+  let max = 0;
+  for (const e of events) max = Math.max(max, (cur += e.d));
+  return max;
+}
+
+function expectOpenLoopRecords(records: RequestRecord[]): void {
+  for (const r of records) {
+    expect(r.kind).toBe("load");
+    expect(r.intendedSendPerfMs).toBeTypeOf("number");
+    expect(r.clientLagMs).toBeCloseTo(r.result.sentPerfMs - r.intendedSendPerfMs!, 9);
+    // Never sent before its intended time.
+    expect(r.clientLagMs!).toBeGreaterThanOrEqual(0);
+    expect(r.params.maxTokens).toBe(8);
+  }
+}
+
+describe("load scenario against the simulator", () => {
+  it("constant at 50 req/s: every request recorded with intended and actual send; achieved rate within 10 %", async () => {
+    const { records, result, report } = await run({ mode: "constant", rate: 50, requests: 100, concurrency: 32, slo: { ttft_ms: 5000 } }, "constant");
+    expect(records).toHaveLength(100);
+    expectOpenLoopRecords(records);
+    expect(new Set(records.map((r) => r.id)).size).toBe(100);
+    // The schedule is the constant one: intended sends 20 ms apart from the first.
+    const t0 = records.reduce((m, r) => Math.min(m, r.intendedSendPerfMs!), Infinity);
+    const offsets = records.map((r) => r.intendedSendPerfMs! - t0).sort((a, b) => a - b);
+    offsets.forEach((o, i) => expect(o).toBeCloseTo(i * 20, 6));
+    expect(result.requests).toEqual({ total: 100, ok: 100, failed: 0 });
+    const achieved = result.metrics["achieved_rate"]?.value ?? 0;
+    expect(Math.abs(achieved / 50 - 1)).toBeLessThan(0.1);
+    expect(result.metrics["ttft_from_intended.p99"]?.n).toBe(100);
+    // From the intended send is never shorter than from the actual send.
+    expect(result.metrics["ttft_from_intended.min"]!.value!).toBeGreaterThanOrEqual(result.metrics["ttft.min"]!.value!);
+    // The simulator was asked for exactly 8 tokens (min_tokens + ignore_eos) and gave them.
+    expect(result.metrics["output_tokens.mean"]?.value).toBe(8);
+    expect(result.metrics["goodput_fraction"]?.value).toBe(1);
+    expect(result.status).toBe("pass");
+    expect(report).toContain("## Scenario `load` (load)");
+    expect(report).toContain("### Client lag");
+    expect(report).toContain("TTFT from intended send");
+  });
+
+  it("poisson and gamma: the records follow the seeded schedule", async () => {
+    for (const [mode, burstiness] of [
+      ["poisson", 1],
+      ["gamma", 0.5],
+    ] as const) {
+      const { records, result } = await run({ mode, rate: 200, burstiness, requests: 40, seed: 3, concurrency: 64 }, mode);
+      expect(records, mode).toHaveLength(40);
+      expectOpenLoopRecords(records);
+      const schedule = arrivalSchedule({ mode, rate: 200, burstiness, requests: 40, seed: 3 });
+      const byIndex = [...records].sort((a, b) => a.iteration! - b.iteration!);
+      const t0 = byIndex[0]!.intendedSendPerfMs!;
+      byIndex.forEach((r, i) => expect(r.intendedSendPerfMs! - t0).toBeCloseTo(schedule[i]!, 6));
+      expect(result.detail.mode).toBe(mode);
+      expect(result.requests.ok).toBe(40);
+    }
+  });
+
+  it("closed loop never has more than `concurrency` requests in flight", async () => {
+    const { records, result } = await run({ mode: "closed", concurrency: 3, requests: 30 }, "closed");
+    expect(records).toHaveLength(30);
+    expect(maxInFlight(records)).toBeLessThanOrEqual(3);
+    expect(records.every((r) => r.intendedSendPerfMs === undefined)).toBe(true);
+    expect(result.metrics["achieved_rate"]?.value).toBeGreaterThan(0);
+    expect(result.metrics["client_limited"]?.value).toBeUndefined();
+  });
+
+  it("open loop caps requests in flight at `concurrency` and records the waits for a slot", async () => {
+    // 1 in flight at 500 req/s with replies of 40 steps: most sends wait for the slot.
+    const { records, result } = await run({ mode: "constant", rate: 500, requests: 20, concurrency: 1, output_tokens: 40, max_client_lag_ms: 5 }, "capped");
+    expect(records).toHaveLength(20);
+    expect(maxInFlight(records)).toBeLessThanOrEqual(1);
+    const waited = records.filter((r) => r.slotWaitMs !== undefined);
+    expect(waited.length).toBeGreaterThan(10);
+    for (const r of waited) expect(r.clientLagMs!).toBeGreaterThanOrEqual(r.slotWaitMs! - 1);
+    expect(result.metrics["client_limited"]?.value).toBe(1);
+    expect(result.notes.join("\n")).toMatch(/CLIENT-LIMITED/);
+  });
+
+  it("stops sending at duration_s and counts what was not sent", async () => {
+    const { records, result } = await run({ mode: "constant", rate: 100, requests: 1000, duration_s: 0.2 }, "duration");
+    // Offsets 0 … 190 ms are due before 200 ms: 20 requests.
+    expect(records).toHaveLength(20);
+    expect(result.detail.planned).toBe(20);
+    expect(result.metrics["not_sent"]?.value).toBe(0);
+  });
+
+  it("excludes the warm-up and cool-down windows", async () => {
+    const { result } = await run({ mode: "constant", rate: 100, requests: 50, warmup_s: 0.1, cooldown_s: 0.1 }, "windows");
+    // Offsets 0 … 490 ms: warm-up < 100 ms (10), cool-down > 390 ms (10).
+    expect(result.detail.exclusions).toMatchObject({ warmup: 10, cooldown: 10, measured: 30 });
+    expect(result.metrics["ttft.p50"]?.n).toBe(30);
+  });
+});
