@@ -1,7 +1,8 @@
 /**
  * Progress display: subscribes to run events and writes to stderr (stdout stays clean
- * for --json). On a TTY one live status line is rewritten; otherwise one plain line per
- * request, readable in CI logs.
+ * for --json). On a TTY one live status line is rewritten, at most every 100 ms; otherwise
+ * one plain line per request, readable in CI logs — or, for scenarios of many requests (load),
+ * one line a second, so that printing never competes with the measurement.
  */
 import { clearLine, cursorTo } from "node:readline";
 import type { RunEvents } from "../run/events.js";
@@ -9,8 +10,12 @@ import { deriveRequestMetrics } from "../metrics/index.js";
 import { fmtMs } from "../report/format.js";
 import { WARMUP_SCENARIO } from "../run/warmup.js";
 
+/** Above this many planned requests, plain output summarises once a second. */
+const PER_REQUEST_LINES_UP_TO = 500;
+
 export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
   const tty = Boolean(stream.isTTY) && process.env.CI === undefined;
+  let lastWrite = 0;
   let scenario = "";
   let planned = 0;
   let done = 0;
@@ -39,6 +44,10 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     }
     done++;
     if (!rec.result.ok) failed++;
+    const now = performance.now();
+    const throttled = tty ? now - lastWrite < 100 : planned > PER_REQUEST_LINES_UP_TO && now - lastWrite < 1000;
+    if (throttled && done < planned) return;
+    lastWrite = now;
     const m = deriveRequestMetrics(rec.result);
     const level = rec.concurrency !== undefined && rec.concurrency > 1 ? `concurrency ${rec.concurrency} ` : "";
     const where = rec.turn !== undefined ? `${level}session ${rec.iteration ?? "?"} turn ${rec.turn}` : rec.id;
