@@ -8,16 +8,13 @@ import { ConfigError } from "../errors.js";
 import { closest } from "./describe.js";
 import { THRESHOLD_RE } from "./schema.js";
 
-export type ThresholdOp = "<" | "<=" | ">" | ">=";
+import type { Threshold as EvaluatedThreshold, ThresholdOp } from "../metrics/verdicts.js";
+
+export type { ThresholdOp };
 export type ThresholdUnit = "%" | "ms" | "s" | "tok/s";
 
-export interface Threshold {
-  /** The text as written, for reports. */
-  source: string;
-  metric: string;
-  op: ThresholdOp;
-  /** Normalised: a fraction for "%", milliseconds for "s" and "ms". */
-  value: number;
+/** What the metrics' verdicts evaluate, plus the unit the text was written in. */
+export interface Threshold extends EvaluatedThreshold {
   /**
    * The unit of `value` after normalisation: "%" (value is a fraction), "ms" (written in ms
    * or s), "tok/s"; absent when none was written (the metric's own unit). "s" is never produced.
