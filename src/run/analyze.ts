@@ -4,6 +4,7 @@
  */
 import { deriveRequestMetrics } from "../metrics/index.js";
 import { scenarioModule } from "../scenarios/registry.js";
+import { requestSpan } from "../scenarios/common.js";
 import type { AnalysisInput, ScenarioResult } from "../scenarios/types.js";
 import type { ServerSnapshot } from "../monitor/types.js";
 import { summarizeWindow } from "../monitor/index.js";
@@ -43,11 +44,9 @@ function summarizeWarmup(records: RequestRecord[]): RunResults["warmup"] {
 /** Attaches the server's counters over the scenario's time span, unless the scenario did. */
 function withServerSummary(result: ScenarioResult, records: RequestRecord[], server: ServerSnapshot[]): ScenarioResult {
   if (result.server || server.length === 0) return result;
-  const mine = records.filter((r) => r.scenario === result.name);
-  if (mine.length === 0) return result;
-  const from = Math.min(...mine.map((r) => r.result.sentPerfMs));
-  const to = Math.max(...mine.map((r) => r.result.sentPerfMs + (r.result.t.lastByte ?? 0)));
-  const summary = summarizeWindow(server, from, to);
+  const span = requestSpan(records.filter((r) => r.scenario === result.name));
+  if (!span) return result;
+  const summary = summarizeWindow(server, span.start, span.end);
   return summary ? { ...result, server: summary } : result;
 }
 

@@ -43,6 +43,23 @@ export async function sendChat(
   };
 }
 
+/**
+ * First send and last byte of some requests, on the performance.now() clock (loops, not
+ * Math.min(...xs): a load run may hold more records than a call has room for arguments).
+ */
+export function requestSpan(records: readonly RequestRecord[]): { start: number; end: number } | undefined {
+  if (records.length === 0) return undefined;
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    const s = r.result.sentPerfMs;
+    const e = s + (r.result.t.lastByte ?? 0);
+    if (s < start) start = s;
+    if (e > end) end = e;
+  }
+  return { start, end };
+}
+
 /** Exposes a summary as named figures: `${prefix}.mean`, `${prefix}.p90`, … */
 export function summaryMetrics(prefix: string, s: Summary | undefined, unit: MetricValue["unit"]): Record<string, MetricValue> {
   const n = s?.n ?? 0;

@@ -19,7 +19,7 @@ import {
 import { summarizeWindow } from "../../monitor/index.js";
 import type { ServerSnapshot, ServerWindowSummary } from "../../monitor/types.js";
 import type { RequestRecord } from "../../store/records.js";
-import { collectErrors } from "../common.js";
+import { collectErrors, requestSpan } from "../common.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 import type { CacheProbe } from "./driver.js";
 import { afterDocument, estimateTokens, TEMPLATE_TAIL_TOKENS } from "./prompts.js";
@@ -177,10 +177,7 @@ function expectedFor(probe: CacheProbe, row: Row, missOf: Map<number, Row>): { t
 
 /** The probe's time span: first send to last byte of its measured requests. */
 function span(rows: Row[]): { start: number; end: number } | undefined {
-  if (rows.length === 0) return undefined;
-  const starts = rows.map((r) => r.rec.result.sentPerfMs);
-  const ends = rows.map((r) => r.rec.result.sentPerfMs + (r.rec.result.t.lastByte ?? 0));
-  return { start: Math.min(...starts), end: Math.max(...ends) };
+  return requestSpan(rows.map((r) => r.rec));
 }
 
 /**

@@ -21,7 +21,7 @@ import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 import type { Threshold } from "../../config/thresholds.js";
 import type { Verdict } from "../../metrics/index.js";
 import { concurrencyLevels } from "./driver.js";
-import { collectErrors, summaryMetrics } from "../common.js";
+import { collectErrors, requestSpan, summaryMetrics } from "../common.js";
 
 /** What the seed report (Phase 2.2) printed, for the side-by-side comparison. */
 export const SEED_PHASE_2_2 = {
@@ -172,8 +172,7 @@ function analyzeLevel(
       ok.flatMap((r) => (r.m.ttftMs !== undefined ? [{ turn: r.rec.turn ?? 0, value: r.m.ttftMs }] : [])),
       windows,
     );
-    const starts = rs.map((r) => r.rec.result.sentPerfMs);
-    const ends = rs.map((r) => r.rec.result.sentPerfMs + (r.rec.result.t.lastByte ?? 0));
+    const sessionSpan = requestSpan(rs.map((r) => r.rec));
     const first = wm[0]?.mean;
     const last = wm[wm.length - 1]?.mean;
     return {
@@ -183,7 +182,7 @@ function analyzeLevel(
       ok: ok.length,
       windowTtftMeans: wm.map((w) => w.mean),
       degradation: first !== undefined && last !== undefined ? degradation(first, last) : undefined,
-      durationMs: rs.length ? Math.max(...ends) - Math.min(...starts) : undefined,
+      durationMs: sessionSpan ? sessionSpan.end - sessionSpan.start : undefined,
       outputTpsMean: mean(ok.map((r) => r.m.outputTps)),
       e2eMean: mean(ok.map((r) => r.m.e2eMs)),
     };
@@ -234,9 +233,8 @@ function analyzeLevel(
     firstW?.e2e && lastW?.e2e && perWindow.length > 1 ? degradation(firstW.e2e.mean, lastW.e2e.mean) : undefined;
   const iterDegs = perIteration.map((p) => p.degradation).filter((d): d is number => d !== undefined);
 
-  const starts = rows.map((r) => r.rec.result.sentPerfMs);
-  const ends = rows.map((r) => r.rec.result.sentPerfMs + (r.rec.result.t.lastByte ?? 0));
-  const wallMs = rows.length ? Math.max(...ends) - Math.min(...starts) : undefined;
+  const levelSpan = requestSpan(rows.map((r) => r.rec));
+  const wallMs = levelSpan ? levelSpan.end - levelSpan.start : undefined;
   const outputTokens = okRows.reduce((a, r) => a + (r.m.outputTokens ?? 0), 0);
   const totalOutputTps = wallMs && wallMs > 0 && okRows.length ? outputTokens / (wallMs / 1000) : undefined;
 
