@@ -4,6 +4,7 @@
  * report. Interrupted runs (signal aborted) keep every record and are marked incomplete.
  * The executor never prints; it emits RunEvents.
  */
+import { setMaxListeners } from "node:events";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Suite } from "../config/schema.js";
@@ -39,6 +40,8 @@ export interface RunOutcome {
 export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promise<RunOutcome> {
   const events = opts.events ?? new RunEvents();
   const signal = opts.signal ?? new AbortController().signal;
+  // Every request in flight listens to the run's stop signal; concurrent scenarios have many.
+  setMaxListeners(0, signal);
   const now = opts.now ?? (() => new Date());
   for (const sc of suite.scenarios) validateScenario(sc);
 

@@ -13,7 +13,6 @@
  * Both stop at `requests`, at `duration_s` (no request is sent after it; those in flight
  * end), or when the run's signal aborts.
  */
-import { getMaxListeners, setMaxListeners } from "node:events";
 import type { LoadScenarioConfig } from "../../config/schema.js";
 import { RECORD_VERSION, type RequestRecord } from "../../store/records.js";
 import type { WireMessage } from "../../wire/openai.js";
@@ -84,9 +83,6 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
   const open = config.mode !== "closed";
   const n = config.requests;
   ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: n });
-  // The client listens to the run's signal once per request in flight (and the dispatcher once):
-  // many in flight is the point here, not a leak, so Node's warning past 10 listeners is raised.
-  if (getMaxListeners(ctx.signal) < config.concurrency + 16) setMaxListeners(config.concurrency + 16, ctx.signal);
   const prompt = promptFactory(config.input_tokens, config.seed);
   const extraBody = loadExtraBody(config, ctx.target.extra_body);
   const width = String(n).length;
