@@ -197,7 +197,12 @@ export const loadScenarioSchema = z
       .enum(LOAD_MODES)
       .default("closed")
       .describe("closed: a fixed number of requests in flight; constant, poisson, gamma: open loop at a target rate, latencies measured from the intended send time"),
-    concurrency: z.int().min(1).max(4096).default(8).describe("closed loop: requests in flight; open loop: the most in flight (0 waits, a cap)"),
+    concurrency: z
+      .int()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("closed loop: requests in flight (default 8); open loop: the most in flight, a safety cap (default 1024, the client's connection pool)"),
     rate: z.number().positive().max(100_000).default(10).describe("open loop: requests per second"),
     burstiness: z.number().positive().default(1).describe("gamma: shape factor (1 = Poisson, < 1 burstier, > 1 more regular)"),
     requests: z.int().min(1).max(1_000_000).default(100).describe("requests in all (the schedule's length)"),

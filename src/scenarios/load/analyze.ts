@@ -18,6 +18,7 @@ import { deriveRequestMetrics, evaluate, overallStatus, summarize, type RequestM
 import type { RequestRecord } from "../../store/records.js";
 import { arrivalSchedule } from "../../workload/arrivals.js";
 import { collectErrors, summaryMetrics } from "../common.js";
+import { inFlightLimit } from "./driver.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 
 /** A send later than this after its intended time counts as a late send. */
@@ -248,9 +249,9 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
   const notes: string[] = [];
   if (open)
     notes.push(
-      `Open loop (${config.mode}${config.mode === "gamma" ? `, burstiness ${config.burstiness}` : ""}) at ${config.rate} req/s, at most ${config.concurrency} in flight: latencies are given from the intended send time (what a user arriving on schedule waits, queueing in the client included) and from the actual send; SLOs and goodput use the former.`,
+      `Open loop (${config.mode}${config.mode === "gamma" ? `, burstiness ${config.burstiness}` : ""}) at ${config.rate} req/s, at most ${inFlightLimit(config)} in flight: latencies are given from the intended send time (what a user arriving on schedule waits, queueing in the client included) and from the actual send; SLOs and goodput use the former.`,
     );
-  else notes.push(`Closed loop: ${config.concurrency} requests in flight, each sent when the previous one of its slot ended; it cannot show queueing beyond that concurrency (coordinated omission), so latencies are from the actual send.`);
+  else notes.push(`Closed loop: ${inFlightLimit(config)} requests in flight, each sent when the previous one of its slot ended; it cannot show queueing beyond that concurrency (coordinated omission), so latencies are from the actual send.`);
   if (exclusions.warmup + exclusions.cooldown > 0)
     notes.push(
       `${exclusions.warmup + exclusions.cooldown} of ${rows.length} requests excluded from the figures: ${exclusions.warmup} sent in the first ${config.warmup_s} s (warm-up), ${exclusions.cooldown} in the last ${config.cooldown_s} s (cool-down); the figures rest on ${n}. The success rate counts every request.`,
@@ -258,7 +259,7 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
   if (clientLimited && clientLag) {
     const cause =
       slotWaitsMs.length > 0
-        ? ` ${slotWaitsMs.length} of ${n} sends waited for a concurrency slot (p99 ${fmt(summarize(slotWaitsMs)?.p99)} ms): the server did not keep up with ${config.rate} req/s at ${config.concurrency} in flight; raise concurrency or lower the rate.`
+        ? ` ${slotWaitsMs.length} of ${n} sends waited for a concurrency slot (p99 ${fmt(summarize(slotWaitsMs)?.p99)} ms): the server did not keep up with ${config.rate} req/s at ${inFlightLimit(config)} in flight; raise concurrency or lower the rate.`
         : "";
     const own = dispatchLag && dispatchLag.p99 > config.max_client_lag_ms ? ` The dispatcher itself sent late (p99 ${fmt(dispatchLag.p99)} ms without slot waits): the client could not keep up with the schedule.` : "";
     notes.push(
@@ -279,7 +280,7 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
   const headline = mine.length
     ? (open
         ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked`
-        : `kept ${config.concurrency} requests in flight at ${fmt(achievedRate)} req/s`) +
+        : `kept ${inFlightLimit(config)} requests in flight at ${fmt(achievedRate)} req/s`) +
       (p99 !== undefined ? `, TTFT p99 ${fmt(p99)} ms${open ? " from the intended send" : ""}` : "") +
       (goodput !== undefined ? `, goodput ${fmt(goodput)} req/s (${fmt((goodputFraction ?? 0) * 100)} % within SLOs)` : "") +
       (clientLimited ? " — CLIENT-LIMITED, percentiles are not the server's" : "")
@@ -295,7 +296,7 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
     detail: {
       mode: config.mode,
       open,
-      concurrency: config.concurrency,
+      concurrency: inFlightLimit(config),
       ...(open ? { targetRate: config.rate } : {}),
       ...(config.mode === "gamma" ? { burstiness: config.burstiness } : {}),
       ...(achievedRate !== undefined ? { achievedRate } : {}),

@@ -79,6 +79,12 @@ export function loadExtraBody(config: LoadScenarioConfig, targetExtra: Record<st
   return { min_tokens: config.output_tokens, ignore_eos: true, ...(targetExtra ?? {}) };
 }
 
+/** Closed loop: the requests kept in flight (default 8). Open loop: a safety cap (default 1024,
+ * the client's connection pool), high enough that the schedule, not the cap, sets the pace. */
+export function inFlightLimit(config: LoadScenarioConfig): number {
+  return config.concurrency ?? (config.mode === "closed" ? 8 : 1024);
+}
+
 export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
   const open = config.mode !== "closed";
   const n = config.requests;
@@ -104,7 +110,7 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
       scenario: config.name,
       kind: config.kind,
       iteration: index + 1,
-      concurrency: config.concurrency,
+      concurrency: inFlightLimit(config),
       newMessages: messages,
       messageCount: 1,
       params: { model: ctx.targetInfo.model, maxTokens: config.output_tokens, stream: ctx.target.stream },
@@ -123,7 +129,7 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
   const stopAt = config.duration_s !== undefined ? start + config.duration_s * 1000 : Number.POSITIVE_INFINITY;
 
   if (open) {
-    const slots = new Slots(config.concurrency);
+    const slots = new Slots(inFlightLimit(config));
     const inFlight = new Set<Promise<void>>();
     for (let i = 0; i < n; i++) {
       const intended = start + schedule[i]!;
@@ -152,7 +158,7 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
     const worker = async () => {
       while (next < n && !ctx.signal.aborted && performance.now() < stopAt) await send(next++, {});
     };
-    await Promise.all(Array.from({ length: Math.min(config.concurrency, n) }, worker));
+    await Promise.all(Array.from({ length: Math.min(inFlightLimit(config), n) }, worker));
   }
   ctx.events.emit("scenario:end", { name: config.name, kind: config.kind });
 }
