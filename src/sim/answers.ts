@@ -14,12 +14,11 @@
  *
  * The simulator reads this data file; it imports nothing from the client or the scenarios.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDataFile } from "../config/data-file.js";
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
 import { PACKAGE_ROOT } from "../version.js";
+import { cachedBankLoader, rejectDuplicateKeys } from "./bank.js";
 import { contentText, type TemplateMessage } from "./chat-template.js";
 import type { ReplyPlan, TokenPart } from "./plan.js";
 import { tokenId, tokenize } from "./tokenizer.js";
@@ -60,13 +59,7 @@ export const answerBankSchema = z
     answers: z.array(scriptedEntrySchema),
   })
   .strict()
-  .superRefine((bank, ctx) => {
-    const seen = new Set<string>();
-    bank.answers.forEach((e, i) => {
-      if (seen.has(e.task)) ctx.addIssue({ code: "custom", message: `task "${e.task}" has two entries`, path: ["answers", i, "task"] });
-      seen.add(e.task);
-    });
-  });
+  .superRefine((bank, ctx) => rejectDuplicateKeys(bank.answers, (e) => e.task, (i) => ["answers", i, "task"], "task", ctx));
 
 export type ScriptedKind = (typeof SCRIPTED_KINDS)[number];
 export type ReasoningFormat = (typeof REASONING_FORMATS)[number];
@@ -79,24 +72,11 @@ export function parseAnswerBank(text: string, label: string): AnswerBank {
   return parseDataFile(text, label, answerBankSchema, "a scripted answer bank", "See docs/tasks.md.", "SHAKEDOWN_SIM_OPTIONS");
 }
 
-const loaded = new Map<string, AnswerBank>();
+const loadBank = cachedBankLoader(parseAnswerBank, "scripted answer bank");
 
 /** Reads a bank file (the built-in one by default). A file is read and parsed once per process. */
 export function loadAnswerBank(path: string = DEFAULT_ANSWER_BANK_PATH): AnswerBank {
-  const cached = loaded.get(path);
-  if (cached) return cached;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(
-      `simulator: cannot read the scripted answer bank ${path} (${(e as Error).message}); reinstall shakedown, or start the simulator with scriptedAnswers: false`,
-      "SHAKEDOWN_SIM_OPTIONS",
-    );
-  }
-  const bank = parseAnswerBank(text, path);
-  loaded.set(path, bank);
-  return bank;
+  return loadBank(path);
 }
 
 /** A reply plan from the bank: a ReplyPlan plus the field the reasoning goes in. */

@@ -25,12 +25,11 @@
  *
  * The simulator reads this data file; it imports nothing from the client or the scenarios.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDataFile } from "../config/data-file.js";
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
 import { PACKAGE_ROOT } from "../version.js";
+import { cachedBankLoader, rejectDuplicateKeys } from "./bank.js";
 import type { WireDelta, WireMessage, WireToolCall, WireToolCallDelta } from "../wire/openai.js";
 import { contentText, type TemplateMessage } from "./chat-template.js";
 import { fnv1a32 } from "./hash.js";
@@ -99,13 +98,7 @@ export const toolEntrySchema = z
 export const toolAnswerBankSchema = z
   .object({ cases: z.array(toolEntrySchema) })
   .strict()
-  .superRefine((bank, ctx) => {
-    const seen = new Set<string>();
-    bank.cases.forEach((e, i) => {
-      if (seen.has(e.case)) ctx.addIssue({ code: "custom", message: `case "${e.case}" has two entries`, path: ["cases", i, "case"] });
-      seen.add(e.case);
-    });
-  });
+  .superRefine((bank, ctx) => rejectDuplicateKeys(bank.cases, (e) => e.case, (i) => ["cases", i, "case"], "case", ctx));
 
 export type ToolVariantKind = (typeof TOOL_VARIANT_KINDS)[number];
 export type ToolFlaw = (typeof TOOL_FLAWS)[number];
@@ -120,24 +113,11 @@ export function parseToolAnswerBank(text: string, label: string): ToolAnswerBank
   return parseDataFile(text, label, toolAnswerBankSchema, "a scripted tool-call bank", "See docs/tool-cases.md.", "SHAKEDOWN_SIM_OPTIONS");
 }
 
-const loaded = new Map<string, ToolAnswerBank>();
+const loadBank = cachedBankLoader(parseToolAnswerBank, "scripted tool-call bank");
 
 /** Reads a bank file (the built-in one by default). A file is read and parsed once per process. */
 export function loadToolAnswerBank(path: string = DEFAULT_TOOL_ANSWER_BANK_PATH): ToolAnswerBank {
-  const cached = loaded.get(path);
-  if (cached) return cached;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(
-      `simulator: cannot read the scripted tool-call bank ${path} (${(e as Error).message}); reinstall shakedown, or start the simulator with scriptedAnswers: false`,
-      "SHAKEDOWN_SIM_OPTIONS",
-    );
-  }
-  const bank = parseToolAnswerBank(text, path);
-  loaded.set(path, bank);
-  return bank;
+  return loadBank(path);
 }
 
 // ---------------------------------------------------------------- JSON as Python writes it

@@ -1,0 +1,41 @@
+/** What the simulator's two answer banks (reasoning answers, tool calls) share: loading and checks. */
+import { readFileSync } from "node:fs";
+import type { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+/** A zod refinement step: reports every item whose key was already used. */
+export function rejectDuplicateKeys<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  where: (index: number) => (string | number)[],
+  what: string,
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (seen.has(k)) ctx.addIssue({ code: "custom", message: `${what} "${k}" has two entries`, path: where(i) });
+    seen.add(k);
+  });
+}
+
+/** A loader that reads and parses a bank file once per process and path. */
+export function cachedBankLoader<B>(parse: (text: string, label: string) => B, what: string): (path: string) => B {
+  const loaded = new Map<string, B>();
+  return (path) => {
+    const cached = loaded.get(path);
+    if (cached) return cached;
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new ConfigError(
+        `simulator: cannot read the ${what} ${path} (${(e as Error).message}); reinstall shakedown, or start the simulator with scriptedAnswers: false`,
+        "SHAKEDOWN_SIM_OPTIONS",
+      );
+    }
+    const bank = parse(text, path);
+    loaded.set(path, bank);
+    return bank;
+  };
+}
