@@ -9,6 +9,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Suite } from "../config/schema.js";
 import { redactSuite } from "../config/resolve.js";
+import { ShakedownError } from "../errors.js";
 import { renderMarkdownReport } from "../report/markdown.js";
 import { scenarioModule, validateScenario } from "../scenarios/registry.js";
 import type { ScenarioContext } from "../scenarios/types.js";
@@ -103,7 +104,9 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
   const interruption = signal.aborted
     ? `interrupted by ${opts.interruptionReason?.() ?? "a stop signal"}`
     : internalError !== undefined
-      ? `stopped by an internal error: ${(internalError as Error).message}`
+      ? internalError instanceof ShakedownError
+        ? `stopped: ${internalError.message}`
+        : `stopped by an internal error: ${(internalError as Error).message}`
       : undefined;
   const ended = now();
   const results = buildResults(manifest, records, {

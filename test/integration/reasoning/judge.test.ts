@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateSuiteObject } from "../../../src/config/load.js";
 import { executeRun } from "../../../src/run/executor.js";
+import { UnreachableError } from "../../../src/errors.js";
+import { closedPort } from "../../helpers/scripted-server.js";
 import type { ReasoningDetail } from "../../../src/scenarios/reasoning/analyze.js";
 import type { ScenarioResult } from "../../../src/scenarios/types.js";
 import { contentChunk, DONE, finishChunk, reply, startScriptedServer, type ScriptedServer } from "../../helpers/scripted-server.js";
@@ -88,5 +90,24 @@ describe("LLM judge", () => {
     const run = (results.scenarios[0] as ScenarioResult<ReasoningDetail>).detail.runs[0]!;
     expect(run.judge[0]?.error).toBeDefined();
     expect(run.judgeScore).toBeUndefined();
+  });
+
+  it("an unreachable judge stops the run as unreachable (exit 3), naming its URL", async () => {
+    const port = await closedPort();
+    const suite = validateSuiteObject(
+      {
+        name: "judge-down",
+        target: { sim: { profile: "fast" } },
+        scenarios: [{ kind: "reasoning", pack: packPath, judge: { url: `http://127.0.0.1:${port}/v1` } }],
+        output: { dir: out },
+      },
+      "test",
+    );
+    const err = await executeRun(suite).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect((err as Error).message).toContain(`127.0.0.1:${port}`);
   });
 });
