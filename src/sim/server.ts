@@ -20,7 +20,7 @@ import type {
 import { loadAnswerBank, ScriptedAnswers, type ScriptedPlan } from "./answers.js";
 import { renderChatPrompt, type TemplateMessage } from "./chat-template.js";
 import { realClock, type SimClock } from "./clock.js";
-import { SimEngine, type SequenceHandle, type SequenceRecord } from "./engine.js";
+import { SimEngine, type EngineCounters, type SequenceHandle, type SequenceRecord } from "./engine.js";
 import { hashInts } from "./hash.js";
 import { createSimMetrics, type SimMetrics } from "./metrics.js";
 import { resolveSimOptions, type SimOptions, type SimProfileName } from "./options.js";
@@ -28,8 +28,11 @@ import { planReply, type ReplyPlan } from "./plan.js";
 import { encode } from "./tokenizer.js";
 import { isToolTurnPlan, loadToolAnswerBank, ScriptedToolCalls, type ToolTurnPlan } from "./tools.js";
 
+/** Engine counters that stats() passes through (each equals its vLLM counter, e.g. vllm:prompt_tokens_total). */
+const ENGINE_STATS = ["promptTokens", "cachedTokens", "generatedTokens", "preemptions", "prefixCacheQueries", "prefixCacheHits", "steps"] as const;
+
 /** Counts for tests and for `shakedown sim`'s summary. */
-export interface SimStats {
+export type SimStats = Pick<EngineCounters, (typeof ENGINE_STATS)[number]> & {
   /** Chat requests that passed auth and validation (the ones failRate counts). */
   requests: number;
   /** Chat requests answered with an injected HTTP 500. */
@@ -42,28 +45,14 @@ export interface SimStats {
   completed: number;
   /** Chat requests ended early (client went away, or close()). */
   aborted: number;
-  /** Prompt tokens of requests that produced a first token (= vllm:prompt_tokens_total). */
-  promptTokens: number;
-  /** Prompt tokens served from the prefix cache, as reported in usage (first admission of each request). */
-  cachedTokens: number;
-  /** Generated tokens (= vllm:generation_tokens_total). */
-  generatedTokens: number;
-  /** Preemptions (= vllm:num_preemptions_total). */
-  preemptions: number;
-  /** Tokens looked up in the prefix cache (= vllm:prefix_cache_queries_total). */
-  prefixCacheQueries: number;
-  /** Tokens found in the prefix cache (= vllm:prefix_cache_hits_total). */
-  prefixCacheHits: number;
   /** Cached blocks evicted to make room. */
   evictedBlocks: number;
-  /** Engine steps run. */
-  steps: number;
   /** Sequences running / waiting now. */
   running: number;
   waiting: number;
   /** KV blocks in use, 0..1. */
   kvCacheUsage: number;
-}
+};
 
 export interface RunningSimulator {
   /** e.g. http://127.0.0.1:PORT/v1 */
@@ -278,14 +267,8 @@ export class Simulator {
     const c = this.engine.counters;
     return {
       ...this.counts,
-      promptTokens: c.promptTokens,
-      cachedTokens: c.cachedTokens,
-      generatedTokens: c.generatedTokens,
-      preemptions: c.preemptions,
-      prefixCacheQueries: c.prefixCacheQueries,
-      prefixCacheHits: c.prefixCacheHits,
+      ...(Object.fromEntries(ENGINE_STATS.map((k) => [k, c[k]])) as Pick<EngineCounters, (typeof ENGINE_STATS)[number]>),
       evictedBlocks: this.engine.kv.evictions,
-      steps: c.steps,
       running: this.engine.numRunning(),
       waiting: this.engine.numWaiting(),
       kvCacheUsage: this.engine.kv.usage(),
