@@ -71,7 +71,16 @@ export type StartSimulatorOptions = Partial<SimOptions> & {
   host?: string;
   /** Injectable clock (tests); default the real clock. */
   clock?: SimClock;
+  /** Ground truth for timing benchmarks: called right after the first token's chunk is written. */
+  onFirstTokenWritten?: FirstTokenListener;
 };
+
+/**
+ * Receives a streamed response's id and the instant its first token was written to the
+ * socket, as a high-resolution epoch time (performance.timeOrigin + performance.now(), ms),
+ * comparable across threads and processes of one machine.
+ */
+export type FirstTokenListener = (responseId: string, writtenAtEpochMs: number) => void;
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
@@ -240,7 +249,11 @@ export class Simulator {
   private closing = false;
   private nextRequestId = 1;
 
-  constructor(options: SimOptions, clock: SimClock = realClock) {
+  constructor(
+    options: SimOptions,
+    clock: SimClock = realClock,
+    private readonly onFirstTokenWritten?: FirstTokenListener,
+  ) {
     this.options = options;
     this.engine = new SimEngine(
       {
@@ -547,6 +560,7 @@ export class Simulator {
           ? { [reasoningField]: text }
           : { content: text };
       if (delta) send(chunk(delta, null, index + 1));
+      if (index === 0) this.onFirstTokenWritten?.(id, performance.timeOrigin + performance.now());
     };
 
     this.active.add(active);
@@ -572,9 +586,9 @@ function formatHost(host: string): string {
 
 /** Starts a simulator listening on `host:port` (default 127.0.0.1, a free port). */
 export async function startSimulator(partial: StartSimulatorOptions = {}): Promise<RunningSimulator> {
-  const { port = 0, host = "127.0.0.1", clock, ...rest } = partial;
+  const { port = 0, host = "127.0.0.1", clock, onFirstTokenWritten, ...rest } = partial;
   const options = resolveSimOptions(rest);
-  const sim = new Simulator(options, clock ?? realClock);
+  const sim = new Simulator(options, clock ?? realClock, onFirstTokenWritten);
   const server: Server = createServer(sim.handle);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

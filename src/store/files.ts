@@ -14,30 +14,61 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
+/** Lines batched before a write, at most. */
+const MAX_PENDING = 256;
+/** How long a line waits for its batch, at most (ms). */
+const FLUSH_MS = 50;
+
 /**
- * Appends one JSON line per call with a synchronous write, so a record is on disk as soon
- * as its request ends and survives a crash or Ctrl-C of the process. Records are small
- * compared with the time a request takes; a later load scenario may batch them.
+ * An append-only JSONL file. append() only queues the value: serialising and writing happen
+ * in batches (every FLUSH_MS, or at MAX_PENDING lines), off the path between a response's
+ * chunks, with one synchronous write per batch. close() writes what is queued and fsyncs;
+ * a process that exits without close() (an uncaught error) still writes the queue from an
+ * 'exit' hook, so only a kill -9 can lose the last FLUSH_MS of lines.
  */
 export class JsonlWriter {
   private fd: number | undefined;
+  private pending: unknown[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onExit = () => this.flush();
   count = 0;
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, "a");
+    process.on("exit", this.onExit);
   }
   append(value: unknown): void {
     if (this.fd === undefined) throw new Error(`JSONL writer for ${this.path} is closed`);
-    writeSync(this.fd, JSON.stringify(value) + "\n");
+    this.pending.push(value);
     this.count++;
+    if (this.pending.length >= MAX_PENDING) this.flush();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+  /** Writes every queued line now. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.fd === undefined || this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    let text = "";
+    for (const v of batch) text += JSON.stringify(v) + "\n";
+    writeSync(this.fd, text);
   }
   close(): void {
     if (this.fd === undefined) return;
     try {
+      this.flush();
       fsyncSync(this.fd);
     } finally {
       closeSync(this.fd);
       this.fd = undefined;
+      process.off("exit", this.onExit);
     }
   }
 }
