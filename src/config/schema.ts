@@ -187,7 +187,7 @@ export const toolsScenarioSchema = z
   })
   .strict();
 
-export const LOAD_MODES = ["closed", "constant", "poisson", "gamma"] as const;
+export const LOAD_MODES = ["closed", "constant", "poisson", "gamma", "sweep"] as const;
 
 export const loadScenarioSchema = z
   .object({
@@ -196,7 +196,9 @@ export const loadScenarioSchema = z
     mode: z
       .enum(LOAD_MODES)
       .default("closed")
-      .describe("closed: a fixed number of requests in flight; constant, poisson, gamma: open loop at a target rate, latencies measured from the intended send time"),
+      .describe(
+        "closed: a fixed number of requests in flight; constant, poisson, gamma: open loop at a target rate, latencies measured from the intended send time; sweep: the synchronous rate, the maximum throughput, then open-loop rates between them",
+      ),
     concurrency: z
       .int()
       .min(1)
@@ -205,8 +207,13 @@ export const loadScenarioSchema = z
       .describe("closed loop: requests in flight (default 8); open loop: the most in flight, a safety cap (default 1024, the client's connection pool)"),
     rate: z.number().positive().max(100_000).default(10).describe("open loop: requests per second"),
     burstiness: z.number().positive().default(1).describe("gamma: shape factor (1 = Poisson, < 1 burstier, > 1 more regular)"),
-    requests: z.int().min(1).max(1_000_000).default(100).describe("requests in all (the schedule's length)"),
-    duration_s: z.number().positive().optional().describe("stop sending after this many seconds (whichever comes first with requests)"),
+    requests: z.int().min(1).max(1_000_000).default(100).describe("requests in all (the schedule's length); sweep: per stage"),
+    duration_s: z.number().positive().optional().describe("stop sending after this many seconds (whichever comes first with requests); sweep: per stage"),
+    ramp_up_s: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe("open loop: the rate rises linearly from 0 to `rate` over these seconds; closed loop: the workers start one by one over them; requests sent during it are excluded from the figures"),
     warmup_s: z.number().min(0).default(0).describe("requests sent in the first seconds are excluded from the figures"),
     cooldown_s: z.number().min(0).default(0).describe("requests sent in the last seconds are excluded from the figures"),
     input_tokens: z.int().min(1).max(1_000_000).default(256).describe("approximate prompt length of the synthetic prompts"),
@@ -217,6 +224,15 @@ export const loadScenarioSchema = z
       .strict()
       .prefault({})
       .describe("service-level objectives for goodput: requests/s that met every one"),
+    sweep: z
+      .object({
+        rates: z.int().min(1).max(50).default(5).describe("open-loop stages at rates evenly spaced between the synchronous rate and the maximum throughput (both excluded)"),
+        arrival: z.enum(["constant", "poisson"]).default("constant").describe("arrivals of the rate stages"),
+        max_concurrency: z.int().min(1).max(4096).default(256).describe("requests in flight in the maximum-throughput stage"),
+      })
+      .strict()
+      .prefault({})
+      .describe("mode sweep: how the stages are chosen"),
     max_client_lag_ms: z.number().positive().default(10).describe("above this p99 lag between intended and actual send, latency percentiles are not presented as the server's"),
     thresholds: z.array(thresholdSchema).optional().describe('verdicts; default: "success_rate > 99%"'),
   })

@@ -1,6 +1,6 @@
 /** The load scenario's section of the Markdown report. */
 import type { Summary } from "../metrics/index.js";
-import type { LoadDetail } from "../scenarios/load/analyze.js";
+import type { LoadDetail, LoadResultDetail, LoadSweepDetail } from "../scenarios/load/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
 import { fmtMs, fmtNum, fmtPct, fmtSignedPct, table } from "./format.js";
 
@@ -19,7 +19,51 @@ function latencyRows(label: string, s: Summary | undefined, fromIntended?: Summa
 
 const rate = (v: number | undefined) => (v === undefined ? "—" : `${fmtNum(v, 2)} req/s`);
 
-export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
+export function renderLoadSection(res: ScenarioResult<LoadResultDetail>): string {
+  return res.detail.sweep ? renderSweep(res as ScenarioResult<LoadSweepDetail>) : renderStage(res as ScenarioResult<LoadDetail>, "###");
+}
+
+function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
+  const d = res.detail;
+  const out: string[] = ["### Sweep"];
+  out.push(
+    `Synchronous rate (1 in flight): **${rate(d.syncRate)}**; maximum throughput: **${rate(d.maxThroughput)}**; ${d.stages.filter((s) => s.stage.mode !== "closed").length} ${d.arrival} stage(s) between` +
+      (d.maxGoodput ? `; best goodput **${rate(d.maxGoodput.value)}** at stage ${d.maxGoodput.stage}.` : "."),
+  );
+  out.push(
+    table(
+      ["Stage", "Load", "Achieved send rate", "Completed/s", "Output tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "E2E p99", "Goodput", "Client lag p99", "Errors"],
+      d.stages.map(({ stage, result: r }) => {
+        const s = r.detail;
+        const open = stage.mode !== "closed";
+        const ttft = open ? s.latency.ttftFromIntended : s.latency.ttft;
+        const e2e = open ? s.latency.e2eFromIntended : s.latency.e2e;
+        return [
+          stage.name + (s.clientLimited ? " ⚠️" : ""),
+          open ? `${stage.mode} ${fmtNum(stage.rate, 2)} req/s` : `${stage.concurrency} in flight`,
+          rate(s.achievedRate),
+          rate(s.throughput),
+          fmtNum(s.outputTpsTotal, 0),
+          fmtMs(ttft?.p50),
+          fmtMs(ttft?.p99),
+          fmtMs(s.latency.tpot?.p50),
+          fmtMs(e2e?.p99),
+          s.goodput === undefined ? "—" : `${rate(s.goodput)} (${fmtPct(s.goodputFraction)})`,
+          open ? fmtMs(s.clientLag?.p99) : "—",
+          String(r.requests.failed),
+        ];
+      }),
+    ),
+  );
+  out.push("Open-loop stages' TTFT and E2E are from the intended send time; ⚠️ marks a client-limited stage, whose percentiles are not the server's.");
+  for (const { stage, result } of d.stages) {
+    out.push(`### Stage ${stage.name}`);
+    out.push(renderStage(result, "####"));
+  }
+  return out.join("\n\n");
+}
+
+function renderStage(res: ScenarioResult<LoadDetail>, h: "###" | "####"): string {
   const d = res.detail;
   const out: string[] = [];
   if (d.clientLimited) {
@@ -27,7 +71,7 @@ export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
       `> ⚠️ **Client-limited: these latency percentiles are not the server's.** The p99 lag between intended and actual send is ${fmtMs(d.clientLag?.p99)}, above max_client_lag_ms (${fmtMs(d.maxClientLagMs)}). See the client lag table and the notes under Method.`,
     );
   }
-  out.push("### Schedule");
+  out.push(`${h} Schedule`);
   out.push(
     table(
       ["", ""],
@@ -39,7 +83,7 @@ export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
         ["Requests", `${d.sent} sent of ${d.planned} planned${d.notSent ? ` (${d.notSent} not sent)` : ""}`],
         [
           "Excluded",
-          `${d.exclusions.warmup} in the warm-up (first ${d.exclusions.warmupS} s), ${d.exclusions.cooldown} in the cool-down (last ${d.exclusions.cooldownS} s); figures rest on ${d.exclusions.measured}`,
+          `${d.exclusions.rampUp ?? 0} in the ramp-up (first ${d.exclusions.rampUpS ?? 0} s), ${d.exclusions.warmup} in the warm-up (${d.exclusions.warmupS} s after it), ${d.exclusions.cooldown} in the cool-down (last ${d.exclusions.cooldownS} s); figures rest on ${d.exclusions.measured}`,
         ],
         ["Completed (ok) per second", rate(d.throughput)],
         ["Output tokens per second (all requests)", d.outputTpsTotal === undefined ? "—" : `${fmtNum(d.outputTpsTotal)} tok/s`],
@@ -50,7 +94,7 @@ export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
       ],
     ),
   );
-  out.push("### Latency");
+  out.push(`${h} Latency`);
   out.push(
     table(
       ["Figure", ...STATS],
@@ -68,7 +112,7 @@ export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
       : "Closed loop: latencies are from the actual send; a closed loop cannot show queueing beyond its concurrency.",
   );
   if (d.open) {
-    out.push("### Client lag");
+    out.push(`${h} Client lag`);
     out.push(
       table(
         ["Figure", ...STATS],
@@ -83,7 +127,7 @@ export function renderLoadSection(res: ScenarioResult<LoadDetail>): string {
       `${d.lateSends} send(s) later than 1 ms; ${d.slotWaits} waited for a concurrency slot. Limit: p99 lag ≤ ${fmtMs(d.maxClientLagMs)} (max_client_lag_ms) — ${d.clientLimited ? "**exceeded: client-limited**" : "met"}.`,
     );
   }
-  out.push("### Goodput");
+  out.push(`${h} Goodput`);
   const sloNames = Object.keys(d.slo) as (keyof LoadDetail["slo"])[];
   if (sloNames.length === 0) out.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput not measured.");
   else {

@@ -11,7 +11,7 @@ import { renderConversationSection } from "./conversation.js";
 import { renderReasoningSection } from "./reasoning.js";
 import { renderToolsSection } from "./tools.js";
 import { renderLoadSection } from "./load.js";
-import type { LoadDetail } from "../scenarios/load/analyze.js";
+import type { LoadResultDetail } from "../scenarios/load/analyze.js";
 import type { ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
 import { renderServerMetricsSection } from "./server-metrics.js";
@@ -127,7 +127,7 @@ const KIND_REPORTS: Record<string, KindReport> = {
     ],
   },
   load: {
-    render: (r) => renderLoadSection(r as unknown as ScenarioResult<LoadDetail>),
+    render: (r) => renderLoadSection(r as unknown as ScenarioResult<LoadResultDetail>),
     label: fromTable({
       "ttft_from_intended.p50": "TTFT p50 from intended send",
       "ttft_from_intended.p99": "TTFT p99 from intended send",

@@ -10,6 +10,17 @@ import type { ToolCase } from "../scenarios/tools/case.js";
 
 export const RECORD_VERSION = 1;
 
+/** A stage of a load sweep, as the driver chose it at run time. */
+export interface LoadStage {
+  /** "synchronous", "throughput", "rate-1", … */
+  name: string;
+  mode: "closed" | "constant" | "poisson" | "gamma";
+  /** Open-loop stages: the target rate (req/s). */
+  rate?: number;
+  /** Closed loop: requests in flight; open loop: the most in flight. */
+  concurrency: number;
+}
+
 export interface RequestRecord {
   v: typeof RECORD_VERSION;
   /** Unique within the run, e.g. "conversation/i2/t7". */
@@ -47,6 +58,8 @@ export interface RequestRecord {
   intendedSendPerfMs?: number;
   /** Load scenario, open loop: actual send − intended send (ms), any wait for a slot included. */
   clientLagMs?: number;
+  /** Load scenario, sweep: the stage the request belongs to. */
+  stage?: LoadStage;
   /** Load scenario: time the request waited for a free concurrency slot before it was sent (ms). */
   slotWaitMs?: number;
   /** A judge's exchange: which record it judged, and the grades it gave (beside the rule-based ones). */

@@ -27,6 +27,8 @@ export interface ArrivalOptions {
   /** Number of requests in the schedule. */
   requests: number;
   seed: number;
+  /** The rate rises linearly from 0 to `rate` over this many ms (default 0: no ramp). */
+  rampUpMs?: number;
 }
 
 /** A uniform in the open interval (0, 1): never 0, so logs stay finite. */
@@ -94,13 +96,27 @@ export function interArrivalGaps(opts: ArrivalOptions): number[] {
   return raw.map((g) => (sum > 0 ? g * k : meanMs));
 }
 
-/** Send offsets (ms from the start) of each request: 0, then the running sum of the gaps. */
+/**
+ * Maps an offset of a steady schedule onto a ramped one. A rate rising linearly from 0 to r
+ * over R ms has the cumulative intensity Λ(t) = r·t²/(2R) up to R, then r·R/2 + r·(t − R);
+ * the steady schedule's offset s stands for Λ = r·s, so the ramped offset is Λ⁻¹(r·s):
+ * √(2·R·s) while s < R/2, then s + R/2. The arrivals keep their random shape (a Poisson
+ * process stays a Poisson process of the ramped intensity) and the first R ms hold R/2 ms
+ * worth of requests at the full rate.
+ */
+export function rampedOffset(steadyMs: number, rampUpMs: number): number {
+  if (rampUpMs <= 0) return steadyMs;
+  return steadyMs < rampUpMs / 2 ? Math.sqrt(2 * rampUpMs * steadyMs) : steadyMs + rampUpMs / 2;
+}
+
+/** Send offsets (ms from the start) of each request: 0, then the running sum of the gaps, ramped if asked. */
 export function arrivalSchedule(opts: ArrivalOptions): number[] {
   const gaps = interArrivalGaps(opts);
+  const ramp = opts.rampUpMs ?? 0;
   const out = new Array<number>(gaps.length);
   let t = 0;
   for (let i = 0; i < gaps.length; i++) {
-    out[i] = t;
+    out[i] = rampedOffset(t, ramp);
     t += gaps[i]!;
   }
   return out;

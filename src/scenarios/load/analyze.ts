@@ -15,7 +15,7 @@
 import type { LoadScenarioConfig } from "../../config/schema.js";
 import { parseThreshold } from "../../config/thresholds.js";
 import { deriveRequestMetrics, evaluate, overallStatus, summarize, type RequestMetrics, type Summary } from "../../metrics/index.js";
-import type { RequestRecord } from "../../store/records.js";
+import type { LoadStage, RequestRecord } from "../../store/records.js";
 import { arrivalSchedule } from "../../workload/arrivals.js";
 import { collectErrors, summaryMetrics } from "../common.js";
 import { inFlightLimit } from "./driver.js";
@@ -24,7 +24,8 @@ import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 /** A send later than this after its intended time counts as a late send. */
 export const LATE_SEND_MS = 1;
 
-export const LOAD_METRICS = [
+/** The figures of one stage (a non-sweep scenario, or each stage of a sweep). */
+export const LOAD_STAGE_METRICS = [
   ...["mean", "std", "min", "max", "p50", "p90", "p95", "p99"].flatMap((s) => [
     `ttft.${s}`,
     `e2e.${s}`,
@@ -51,12 +52,18 @@ export const LOAD_METRICS = [
   "output_tokens.mean",
 ] as const;
 
+/** The figures of a sweep as a whole. */
+export const LOAD_SWEEP_METRICS = ["sync_rate", "max_throughput", "max_goodput", "stages", "rate_error", "client_limited", "success_rate"] as const;
+
+export const LOAD_METRICS = [...new Set([...LOAD_STAGE_METRICS, ...LOAD_SWEEP_METRICS])];
+
 export const LOAD_DEFAULT_THRESHOLDS = ["success_rate > 99%"] as const;
 
 export type SloName = "ttft_ms" | "tpot_ms" | "e2e_ms";
 
 export interface LoadDetail {
-  mode: LoadScenarioConfig["mode"];
+  sweep?: false;
+  mode: Exclude<LoadScenarioConfig["mode"], "sweep">;
   open: boolean;
   concurrency: number;
   /** Open loop: the target rate (req/s) and, for gamma, its shape. */
@@ -68,7 +75,7 @@ export interface LoadDetail {
   planned: number;
   sent: number;
   notSent: number;
-  exclusions: { warmupS: number; cooldownS: number; warmup: number; cooldown: number; measured: number };
+  exclusions: { rampUpS: number; warmupS: number; cooldownS: number; rampUp: number; warmup: number; cooldown: number; measured: number };
   /** From the first measured send to the last measured reply's end (ms): the span of the rates below. */
   busySpanMs?: number;
   latency: {
@@ -123,16 +130,57 @@ function finite(xs: (number | undefined)[]): number[] {
   return xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
 }
 
+/** A sweep's stages and the figures that sum it up. */
+export interface LoadSweepDetail {
+  sweep: true;
+  arrival: LoadScenarioConfig["sweep"]["arrival"];
+  ratesAsked: number;
+  /** Completed requests/s of the synchronous stage (1 in flight) and of the throughput stage. */
+  syncRate?: number;
+  maxThroughput?: number;
+  /** The best goodput of any stage, and which. */
+  maxGoodput?: { value: number; stage: string };
+  stages: { stage: LoadStage; result: ScenarioResult<LoadDetail> }[];
+}
+
+export type LoadResultDetail = LoadDetail | LoadSweepDetail;
+
+/** A single-stage load config: a non-sweep scenario as it is. */
+type StageConfig = LoadScenarioConfig & { mode: LoadDetail["mode"] };
+
+/** The config a sweep stage ran under (its mode, rate and concurrency), for analysing it alone. */
+export function stageConfig(config: LoadScenarioConfig, stage: LoadStage): StageConfig {
+  return { ...config, mode: stage.mode, rate: stage.rate ?? config.rate, concurrency: stage.concurrency };
+}
+
+/** Completed requests per second of a stage's measured requests (the sweep's anchors). */
+export function stageThroughput(config: LoadScenarioConfig, stage: LoadStage, records: RequestRecord[]): number | undefined {
+  return analyzeStage(stageConfig(config, stage), records).detail.throughput;
+}
+
 /** Requests the schedule holds before the duration bound (all of them without one). */
-function plannedRequests(config: LoadScenarioConfig): number {
+function plannedRequests(config: StageConfig): number {
   if (config.duration_s === undefined || config.mode === "closed") return config.requests;
   const limit = config.duration_s * 1000;
-  const schedule = arrivalSchedule({ mode: config.mode, rate: config.rate, burstiness: config.burstiness, requests: config.requests, seed: config.seed });
+  const schedule = arrivalSchedule({
+    mode: config.mode,
+    rate: config.rate,
+    burstiness: config.burstiness,
+    requests: config.requests,
+    seed: config.seed,
+    rampUpMs: config.ramp_up_s * 1000,
+  });
   return schedule.filter((t) => t < limit).length;
 }
 
-export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadDetail> {
+export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadResultDetail> {
   const mine = input.records.filter((r) => r.scenario === config.name);
+  if (config.mode === "sweep") return analyzeSweep(config, mine);
+  return analyzeStage(config as StageConfig, mine);
+}
+
+/** One stage (the whole of a non-sweep scenario): `mine` are its records. */
+function analyzeStage(config: StageConfig, mine: RequestRecord[]): ScenarioResult<LoadDetail> {
   const open = config.mode !== "closed";
   const sendOf = (r: RequestRecord) => (open ? (r.intendedSendPerfMs ?? r.result.sentPerfMs) : r.result.sentPerfMs);
   const start = mine.length ? minOf(mine.map(sendOf)) : 0;
@@ -140,15 +188,19 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
 
   // Exclusion windows over the sending span.
   const end = rows.length ? maxOf(rows.map((r) => r.rel)) : 0;
+  const rampMs = config.ramp_up_s * 1000;
   const warmupMs = config.warmup_s * 1000;
   const cooldownMs = config.cooldown_s * 1000;
-  const inWarmup = (r: Row) => r.rel < warmupMs;
-  const inCooldown = (r: Row) => !inWarmup(r) && cooldownMs > 0 && r.rel > end - cooldownMs;
-  const measured = rows.filter((r) => !inWarmup(r) && !inCooldown(r));
+  const inRamp = (r: Row) => r.rel < rampMs;
+  const inWarmup = (r: Row) => !inRamp(r) && r.rel < rampMs + warmupMs;
+  const inCooldown = (r: Row) => !inRamp(r) && !inWarmup(r) && cooldownMs > 0 && r.rel > end - cooldownMs;
+  const measured = rows.filter((r) => !inRamp(r) && !inWarmup(r) && !inCooldown(r));
   const okRows = measured.filter((r) => r.rec.result.ok);
   const exclusions = {
+    rampUpS: config.ramp_up_s,
     warmupS: config.warmup_s,
     cooldownS: config.cooldown_s,
+    rampUp: rows.filter(inRamp).length,
     warmup: rows.filter(inWarmup).length,
     cooldown: rows.filter(inCooldown).length,
     measured: measured.length,
@@ -230,7 +282,7 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
     late_sends: { value: open ? lateSends : undefined, n: open ? lags.length : 0, unit: "count" },
     slot_waits: { value: open ? slotWaitsMs.length : undefined, n: open ? n : 0, unit: "count" },
     not_sent: { value: Math.max(0, planned - mine.length), n: planned, unit: "count" },
-    excluded: { value: exclusions.warmup + exclusions.cooldown, n: rows.length, unit: "count" },
+    excluded: { value: exclusions.rampUp + exclusions.warmup + exclusions.cooldown, n: rows.length, unit: "count" },
     achieved_rate: { value: achievedRate, n, unit: "req/s" },
     rate_error: { value: achievedRate !== undefined && targetRate !== undefined ? achievedRate / targetRate - 1 : undefined, n: open ? n : 0, unit: "ratio" },
     throughput: { value: throughput, n: okRows.length, unit: "req/s" },
@@ -252,9 +304,10 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
       `Open loop (${config.mode}${config.mode === "gamma" ? `, burstiness ${config.burstiness}` : ""}) at ${config.rate} req/s, at most ${inFlightLimit(config)} in flight: latencies are given from the intended send time (what a user arriving on schedule waits, queueing in the client included) and from the actual send; SLOs and goodput use the former.`,
     );
   else notes.push(`Closed loop: ${inFlightLimit(config)} requests in flight, each sent when the previous one of its slot ended; it cannot show queueing beyond that concurrency (coordinated omission), so latencies are from the actual send.`);
-  if (exclusions.warmup + exclusions.cooldown > 0)
+  const excluded = exclusions.rampUp + exclusions.warmup + exclusions.cooldown;
+  if (excluded > 0)
     notes.push(
-      `${exclusions.warmup + exclusions.cooldown} of ${rows.length} requests excluded from the figures: ${exclusions.warmup} sent in the first ${config.warmup_s} s (warm-up), ${exclusions.cooldown} in the last ${config.cooldown_s} s (cool-down); the figures rest on ${n}. The success rate counts every request.`,
+      `${excluded} of ${rows.length} requests excluded from the figures: ${exclusions.rampUp} sent during the ${config.ramp_up_s} s ramp-up, ${exclusions.warmup} in the ${config.warmup_s} s warm-up after it, ${exclusions.cooldown} in the last ${config.cooldown_s} s (cool-down); the figures rest on ${n}. The success rate counts every request.`,
     );
   if (clientLimited && clientLag) {
     const cause =
@@ -330,4 +383,82 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
 
 function fmt(v: number | undefined): string {
   return v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+/** A sweep: each stage analysed alone under the config it ran with, then summed up. */
+function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[]): ScenarioResult<LoadSweepDetail> {
+  // Stages in the order they ran (records are appended as requests end, stage after stage).
+  const byStage = new Map<string, { stage: LoadStage; records: RequestRecord[] }>();
+  for (const r of mine) {
+    if (!r.stage) continue;
+    let g = byStage.get(r.stage.name);
+    if (!g) byStage.set(r.stage.name, (g = { stage: r.stage, records: [] }));
+    g.records.push(r);
+  }
+  const stages = [...byStage.values()].map(({ stage, records }) => ({ stage, result: analyzeStage(stageConfig(config, stage), records) }));
+  const find = (name: string) => stages.find((s) => s.stage.name === name);
+  const syncRate = find("synchronous")?.result.detail.throughput;
+  const maxThroughput = find("throughput")?.result.detail.throughput;
+  let maxGoodput: LoadSweepDetail["maxGoodput"];
+  for (const s of stages) {
+    const g = s.result.detail.goodput;
+    if (g !== undefined && (maxGoodput === undefined || g > maxGoodput.value)) maxGoodput = { value: g, stage: s.stage.name };
+  }
+  const openStages = stages.filter((s) => s.stage.mode !== "closed");
+  const rateErrors = openStages.map((s) => s.result.metrics["rate_error"]?.value).filter((v): v is number => v !== undefined);
+  const worstRateError = rateErrors.length ? rateErrors.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a)) : undefined;
+  const limited = openStages.filter((s) => s.result.detail.clientLimited);
+  const ok = mine.filter((r) => r.result.ok).length;
+  const hasSlo = config.slo.ttft_ms !== undefined || config.slo.tpot_ms !== undefined || config.slo.e2e_ms !== undefined;
+
+  const metrics: Record<string, MetricValue> = {
+    sync_rate: { value: syncRate, n: find("synchronous")?.result.requests.ok ?? 0, unit: "req/s" },
+    max_throughput: { value: maxThroughput, n: find("throughput")?.result.requests.ok ?? 0, unit: "req/s" },
+    max_goodput: { value: maxGoodput?.value, n: hasSlo ? stages.length : 0, unit: "req/s" },
+    stages: { value: stages.length, n: stages.length, unit: "count" },
+    rate_error: { value: worstRateError, n: rateErrors.length, unit: "ratio" },
+    client_limited: { value: openStages.length ? limited.length : undefined, n: openStages.length, unit: "count" },
+    success_rate: { value: mine.length ? ok / mine.length : undefined, n: mine.length, unit: "fraction" },
+  };
+  const thresholds = (config.thresholds ?? LOAD_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
+  const verdicts = thresholds.map((th) => evaluate(th, { value: metrics[th.metric]?.value, n: metrics[th.metric]?.n }));
+
+  const notes: string[] = [
+    `Sweep: a synchronous stage (1 request in flight), a throughput stage (${config.sweep.max_concurrency} in flight), then ${config.sweep.rates} ${config.sweep.arrival} open-loop stage(s) at rates evenly spaced between the two; ${config.requests} requests a stage${config.duration_s !== undefined ? ` or ${config.duration_s} s` : ""}. Each stage's latencies are in its row; open-loop stages' are from the intended send time.`,
+  ];
+  const rateStages = openStages.length;
+  if (syncRate !== undefined && maxThroughput !== undefined && rateStages === 0 && maxThroughput <= syncRate)
+    notes.push(`The throughput stage completed no more requests per second (${fmt(maxThroughput)}) than the synchronous one (${fmt(syncRate)}): the server does not gain from concurrency, so no rate lies between them.`);
+  if (config.requests < 2 * config.sweep.max_concurrency)
+    notes.push(`The throughput stage sent ${config.requests} requests for ${config.sweep.max_concurrency} in flight: it may have ended before the server reached a steady state, so its maximum may be low (raise requests or duration_s).`);
+  for (const s of limited) notes.push(`Stage ${s.stage.name} is CLIENT-LIMITED (p99 client lag ${fmt(s.result.detail.clientLag?.p99)} ms): its percentiles are not the server's.`);
+  if (mine.length > 0 && stages.length < 2 + config.sweep.rates && rateStages > 0) notes.push(`${stages.length} of ${2 + config.sweep.rates} stages ran (the run was stopped).`);
+  if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
+  if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
+
+  const headline = mine.length
+    ? `synchronous ${fmt(syncRate)} req/s, maximum ${fmt(maxThroughput)} req/s, ${rateStages} rate stage(s) between` +
+      (maxGoodput ? `; best goodput ${fmt(maxGoodput.value)} req/s (${maxGoodput.stage})` : "") +
+      (limited.length ? ` — ${limited.length} stage(s) CLIENT-LIMITED` : "")
+    : undefined;
+  return {
+    name: config.name,
+    kind: config.kind,
+    metrics,
+    verdicts,
+    status: overallStatus(verdicts),
+    ...(headline ? { headline } : {}),
+    detail: {
+      sweep: true,
+      arrival: config.sweep.arrival,
+      ratesAsked: config.sweep.rates,
+      ...(syncRate !== undefined ? { syncRate } : {}),
+      ...(maxThroughput !== undefined ? { maxThroughput } : {}),
+      ...(maxGoodput ? { maxGoodput } : {}),
+      stages,
+    },
+    requests: { total: mine.length, ok, failed: mine.length - ok },
+    errors: collectErrors(mine),
+    notes,
+  };
 }

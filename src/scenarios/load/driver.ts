@@ -1,5 +1,5 @@
 /**
- * Drives the load scenario.
+ * Drives the load scenario, one stage at a time (one stage, or a sweep's several).
  *
  * Open loop (constant, poisson, gamma): the whole arrival schedule is computed up front;
  * a dispatcher sleeps to absolute deadlines (start + offset, never a sum of sleeps) and
@@ -7,17 +7,26 @@
  * that finds no free slot waits for one and records that wait. Each record keeps the
  * intended send, the actual send (result.sentPerfMs) and the lag between them, so the
  * analysis can measure latency from the intended send (no coordinated omission).
+ * A ramp-up bends the schedule so the rate rises linearly from 0 (src/workload/arrivals.ts).
  *
- * Closed loop: `concurrency` workers send back to back, each waiting for its reply.
+ * Closed loop: `concurrency` workers send back to back, each waiting for its reply; with a
+ * ramp-up, worker k starts k/concurrency of the way through it.
  *
- * Both stop at `requests`, at `duration_s` (no request is sent after it; those in flight
- * end), or when the run's signal aborts.
+ * Sweep (as GuideLLM's): a synchronous stage (closed loop, 1 in flight) measures the rate a
+ * lone client gets, a throughput stage (closed loop, sweep.max_concurrency in flight) the
+ * most the server completes, then `sweep.rates` open-loop stages run at rates evenly spaced
+ * between the two. Each stage's records carry the stage, so the analysis (and a re-analysis
+ * of the run folder) reads the rates that were chosen at run time.
+ *
+ * Every stage stops at `requests`, at `duration_s` (no request is sent after it; those in
+ * flight end), or when the run's signal aborts.
  */
 import type { LoadScenarioConfig } from "../../config/schema.js";
-import { RECORD_VERSION, type RequestRecord } from "../../store/records.js";
+import { RECORD_VERSION, type LoadStage, type RequestRecord } from "../../store/records.js";
 import type { WireMessage } from "../../wire/openai.js";
-import { arrivalSchedule } from "../../workload/arrivals.js";
+import { arrivalSchedule, type ArrivalMode } from "../../workload/arrivals.js";
 import type { ScenarioContext } from "../types.js";
+import { stageThroughput } from "./analyze.js";
 import { promptFactory } from "./prompts.js";
 
 /** Below this many ms before a deadline the dispatcher stops using timers and yields until it. */
@@ -85,63 +94,88 @@ export function inFlightLimit(config: LoadScenarioConfig): number {
   return config.concurrency ?? (config.mode === "closed" ? 8 : 1024);
 }
 
-export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
-  const open = config.mode !== "closed";
-  const n = config.requests;
-  ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: n });
-  const prompt = promptFactory(config.input_tokens, config.seed);
-  const extraBody = loadExtraBody(config, ctx.target.extra_body);
-  const width = String(n).length;
+/** What one stage runs: a closed loop at a concurrency, or an open loop at a rate. */
+export interface StagePlan {
+  /** Set for a sweep's stages only (records then carry it). */
+  stage?: LoadStage;
+  mode: "closed" | ArrivalMode;
+  rate: number;
+  burstiness: number;
+  concurrency: number;
+  requests: number;
+  durationMs?: number;
+  rampUpMs: number;
+  seed: number;
+}
 
-  const send = async (index: number, timing: { intendedSendPerfMs?: number; slotWaitMs?: number }) => {
-    const messages: WireMessage[] = [{ role: "user", content: prompt(index) }];
-    const result = await ctx.client.chat({
-      model: ctx.targetInfo.model,
-      messages,
-      stream: ctx.target.stream,
-      maxTokens: config.output_tokens,
-      continuousUsage: ctx.target.continuous_usage,
-      extraBody,
-      signal: ctx.signal,
-    });
-    const rec: RequestRecord = {
-      v: RECORD_VERSION,
-      id: `${config.name}/r${String(index + 1).padStart(width, "0")}`,
-      scenario: config.name,
-      kind: config.kind,
-      iteration: index + 1,
-      concurrency: inFlightLimit(config),
-      newMessages: messages,
-      messageCount: 1,
-      params: { model: ctx.targetInfo.model, maxTokens: config.output_tokens, stream: ctx.target.stream },
-      ...(timing.intendedSendPerfMs !== undefined
-        ? { intendedSendPerfMs: timing.intendedSendPerfMs, clientLagMs: result.sentPerfMs - timing.intendedSendPerfMs }
-        : {}),
-      ...(timing.slotWaitMs !== undefined ? { slotWaitMs: timing.slotWaitMs } : {}),
-      result,
-    };
-    ctx.record(rec);
+/** The single stage of a non-sweep scenario. */
+export function singleStage(config: LoadScenarioConfig): StagePlan {
+  if (config.mode === "sweep") throw new Error("singleStage: a sweep has several stages");
+  return {
+    mode: config.mode,
+    rate: config.rate,
+    burstiness: config.burstiness,
+    concurrency: inFlightLimit(config),
+    requests: config.requests,
+    ...(config.duration_s !== undefined ? { durationMs: config.duration_s * 1000 } : {}),
+    rampUpMs: config.ramp_up_s * 1000,
+    seed: config.seed,
   };
+}
 
+/** The plan of a sweep stage, from the stage the records will carry. */
+export function sweepStagePlan(config: LoadScenarioConfig, stage: LoadStage): StagePlan {
+  return {
+    stage,
+    mode: stage.mode,
+    rate: stage.rate ?? config.rate,
+    burstiness: config.burstiness,
+    concurrency: stage.concurrency,
+    requests: config.requests,
+    ...(config.duration_s !== undefined ? { durationMs: config.duration_s * 1000 } : {}),
+    rampUpMs: config.ramp_up_s * 1000,
+    seed: config.seed,
+  };
+}
+
+/**
+ * The rates of a sweep's open-loop stages: `count` rates evenly spaced strictly between the
+ * synchronous rate and the maximum throughput. None when the maximum is not above it.
+ */
+export function sweepRates(syncRate: number, maxRate: number, count: number): number[] {
+  if (!(syncRate > 0) || !(maxRate > syncRate)) return [];
+  const step = (maxRate - syncRate) / (count + 1);
+  return Array.from({ length: count }, (_, i) => syncRate + step * (i + 1));
+}
+
+type Timing = { intendedSendPerfMs?: number; slotWaitMs?: number };
+type Send = (index: number, timing: Timing) => Promise<void>;
+
+/** Runs one stage's sends; resolves when every request it sent has ended. */
+export async function runStage(plan: StagePlan, send: Send, signal: AbortSignal): Promise<void> {
+  const n = plan.requests;
   // The schedule is computed before the clock starts: nothing is computed between sends.
-  const schedule = open ? arrivalSchedule({ mode: config.mode as "constant" | "poisson" | "gamma", rate: config.rate, burstiness: config.burstiness, requests: n, seed: config.seed }) : [];
+  const schedule =
+    plan.mode === "closed"
+      ? []
+      : arrivalSchedule({ mode: plan.mode, rate: plan.rate, burstiness: plan.burstiness, requests: n, seed: plan.seed, rampUpMs: plan.rampUpMs });
   const start = performance.now();
-  const stopAt = config.duration_s !== undefined ? start + config.duration_s * 1000 : Number.POSITIVE_INFINITY;
+  const stopAt = plan.durationMs !== undefined ? start + plan.durationMs : Number.POSITIVE_INFINITY;
 
-  if (open) {
-    const slots = new Slots(inFlightLimit(config));
+  if (plan.mode !== "closed") {
+    const slots = new Slots(plan.concurrency);
     const inFlight = new Set<Promise<void>>();
     for (let i = 0; i < n; i++) {
       const intended = start + schedule[i]!;
-      if (intended >= stopAt || ctx.signal.aborted) break;
-      await sleepUntil(intended, ctx.signal);
-      if (ctx.signal.aborted) break;
+      if (intended >= stopAt || signal.aborted) break;
+      await sleepUntil(intended, signal);
+      if (signal.aborted) break;
       let slotWaitMs: number | undefined;
       if (!slots.tryAcquire()) {
         const t0 = performance.now();
         await slots.acquire();
         slotWaitMs = performance.now() - t0;
-        if (ctx.signal.aborted) {
+        if (signal.aborted) {
           slots.release();
           break;
         }
@@ -153,12 +187,82 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
       inFlight.add(p);
     }
     await Promise.all(inFlight);
-  } else {
-    let next = 0;
-    const worker = async () => {
-      while (next < n && !ctx.signal.aborted && performance.now() < stopAt) await send(next++, {});
+    return;
+  }
+  let next = 0;
+  const workers = Math.min(plan.concurrency, n);
+  const worker = async (k: number) => {
+    // Ramp-up: worker k joins k/workers of the way through it.
+    if (plan.rampUpMs > 0 && k > 0) await sleepUntil(start + (plan.rampUpMs * k) / workers, signal);
+    while (next < n && !signal.aborted && performance.now() < stopAt) await send(next++, {});
+  };
+  await Promise.all(Array.from({ length: workers }, (_, k) => worker(k)));
+}
+
+export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
+  const sweep = config.mode === "sweep";
+  const planned = sweep ? config.requests * (2 + config.sweep.rates) : config.requests;
+  ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: planned });
+  const prompt = promptFactory(config.input_tokens, config.seed);
+  const extraBody = loadExtraBody(config, ctx.target.extra_body);
+  const width = String(config.requests).length;
+  // Requests of different stages get different prompts: no stage hits another's prefix cache.
+  let sent = 0;
+
+  const stageSender = (plan: StagePlan, collected?: RequestRecord[]): Send => {
+    const base = sent;
+    sent += plan.requests;
+    return async (index, timing) => {
+      const messages: WireMessage[] = [{ role: "user", content: prompt(base + index) }];
+      const result = await ctx.client.chat({
+        model: ctx.targetInfo.model,
+        messages,
+        stream: ctx.target.stream,
+        maxTokens: config.output_tokens,
+        continuousUsage: ctx.target.continuous_usage,
+        extraBody,
+        signal: ctx.signal,
+      });
+      const rec: RequestRecord = {
+        v: RECORD_VERSION,
+        id: `${config.name}/${plan.stage ? `${plan.stage.name}/` : ""}r${String(index + 1).padStart(width, "0")}`,
+        scenario: config.name,
+        kind: config.kind,
+        iteration: index + 1,
+        concurrency: plan.concurrency,
+        ...(plan.stage ? { stage: plan.stage } : {}),
+        newMessages: messages,
+        messageCount: 1,
+        params: { model: ctx.targetInfo.model, maxTokens: config.output_tokens, stream: ctx.target.stream },
+        ...(timing.intendedSendPerfMs !== undefined
+          ? { intendedSendPerfMs: timing.intendedSendPerfMs, clientLagMs: result.sentPerfMs - timing.intendedSendPerfMs }
+          : {}),
+        ...(timing.slotWaitMs !== undefined ? { slotWaitMs: timing.slotWaitMs } : {}),
+        result,
+      };
+      ctx.record(rec);
+      collected?.push(rec);
     };
-    await Promise.all(Array.from({ length: Math.min(inFlightLimit(config), n) }, worker));
+  };
+
+  if (!sweep) {
+    const plan = singleStage(config);
+    await runStage(plan, stageSender(plan), ctx.signal);
+  } else {
+    const closedStage = async (name: string, concurrency: number): Promise<number | undefined> => {
+      const plan = sweepStagePlan(config, { name, mode: "closed", concurrency });
+      const recs: RequestRecord[] = [];
+      await runStage(plan, stageSender(plan, recs), ctx.signal);
+      return stageThroughput(config, plan.stage!, recs);
+    };
+    const syncRate = await closedStage("synchronous", 1);
+    const maxRate = ctx.signal.aborted ? undefined : await closedStage("throughput", config.sweep.max_concurrency);
+    const rates = syncRate !== undefined && maxRate !== undefined ? sweepRates(syncRate, maxRate, config.sweep.rates) : [];
+    for (const [i, rate] of rates.entries()) {
+      if (ctx.signal.aborted) break;
+      const plan = sweepStagePlan(config, { name: `rate-${i + 1}`, mode: config.sweep.arrival, rate, concurrency: config.concurrency ?? 1024 });
+      await runStage(plan, stageSender(plan), ctx.signal);
+    }
   }
   ctx.events.emit("scenario:end", { name: config.name, kind: config.kind });
 }

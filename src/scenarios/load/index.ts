@@ -1,10 +1,10 @@
 /** The load scenario kind: closed-loop and open-loop (constant, Poisson, gamma) load with SLO goodput. */
 import type { LoadScenarioConfig } from "../../config/schema.js";
 import type { ScenarioModule } from "../types.js";
-import { analyzeLoad, LOAD_DEFAULT_THRESHOLDS, LOAD_METRICS, type LoadDetail } from "./analyze.js";
+import { analyzeLoad, LOAD_DEFAULT_THRESHOLDS, LOAD_METRICS, type LoadDetail, type LoadResultDetail, type LoadSweepDetail } from "./analyze.js";
 import { runLoad } from "./driver.js";
 
-export const loadScenario: ScenarioModule<LoadScenarioConfig, LoadDetail> = {
+export const loadScenario: ScenarioModule<LoadScenarioConfig, LoadResultDetail> = {
   kind: "load",
   metricNames: LOAD_METRICS,
   defaultThresholds: LOAD_DEFAULT_THRESHOLDS,
@@ -12,4 +12,4 @@ export const loadScenario: ScenarioModule<LoadScenarioConfig, LoadDetail> = {
   analyze: analyzeLoad,
 };
 
-export type { LoadDetail };
+export type { LoadDetail, LoadResultDetail, LoadSweepDetail };

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { validateSuiteObject } from "../../../src/config/load.js";
 import type { SuiteInput } from "../../../src/config/schema.js";
 import { executeRun } from "../../../src/run/executor.js";
-import type { LoadDetail } from "../../../src/scenarios/load/analyze.js";
+import type { LoadDetail, LoadSweepDetail } from "../../../src/scenarios/load/analyze.js";
 import type { ScenarioResult } from "../../../src/scenarios/types.js";
 import type { RequestRecord } from "../../../src/store/records.js";
 import { arrivalSchedule } from "../../../src/workload/arrivals.js";
@@ -130,5 +130,40 @@ describe("load scenario against the simulator", () => {
     // Offsets 0 … 490 ms: warm-up < 100 ms (10), cool-down > 390 ms (10).
     expect(result.detail.exclusions).toMatchObject({ warmup: 10, cooldown: 10, measured: 30 });
     expect(result.metrics["ttft.p50"]?.n).toBe(30);
+  });
+
+  it("ramp-up: the send rate rises from 0 and the ramp's requests are excluded", async () => {
+    const { records, result } = await run({ mode: "constant", rate: 100, requests: 60, ramp_up_s: 0.2 }, "ramp");
+    expectOpenLoopRecords(records);
+    const offsets = records.map((r) => r.intendedSendPerfMs!).sort((a, b) => a - b).map((t, _, a) => t - a[0]!);
+    // The 0.2 s ramp holds 10 requests (R/2 at full rate), sent further apart at first.
+    expect(offsets.filter((t) => t < 200)).toHaveLength(10);
+    expect(offsets[1]! - offsets[0]!).toBeGreaterThan(offsets[59]! - offsets[58]!);
+    expect(result.detail.exclusions).toMatchObject({ rampUp: 10, measured: 50 });
+  });
+
+  it("sweep: synchronous, throughput, then open-loop rates between them, each stage in its records and the report", async () => {
+    const { records, result, report } = await run(
+      { mode: "sweep", requests: 12, sweep: { rates: 2, max_concurrency: 6 }, slo: { ttft_ms: 10_000 } },
+      "sweep",
+    );
+    const d = result.detail as unknown as LoadSweepDetail;
+    expect(d.sweep).toBe(true);
+    expect(d.stages.map((s) => s.stage.name)).toEqual(["synchronous", "throughput", "rate-1", "rate-2"]);
+    expect(records).toHaveLength(48);
+    for (const r of records) expect(r.stage).toBeDefined();
+    // The rates were chosen between the two measured anchors.
+    const rates = d.stages.slice(2).map((s) => s.stage.rate!);
+    expect(d.maxThroughput!).toBeGreaterThan(d.syncRate!);
+    const step = (d.maxThroughput! - d.syncRate!) / 3;
+    // The anchors re-measured by the analysis equal the driver's (same records, same code).
+    expect(rates[0]).toBeCloseTo(d.syncRate! + step, 6);
+    expect(rates[1]).toBeCloseTo(d.syncRate! + 2 * step, 6);
+    // Open-loop stages carry intended send times; closed ones do not.
+    for (const r of records) expect(r.intendedSendPerfMs === undefined).toBe(r.stage!.mode === "closed");
+    expect(records.filter((r) => r.stage!.name === "throughput").every((r) => r.concurrency === 6)).toBe(true);
+    expect(result.metrics["stages"]?.value).toBe(4);
+    expect(report).toContain("### Sweep");
+    expect(report).toContain("### Stage rate-2");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrivalSchedule, gammaSample, interArrivalGaps, scheduleSpanMs } from "../../../src/workload/arrivals.js";
+import { arrivalSchedule, gammaSample, interArrivalGaps, rampedOffset, scheduleSpanMs } from "../../../src/workload/arrivals.js";
 import { mulberry32 } from "../../../src/metrics/bootstrap.js";
 
 function stats(xs: number[]): { mean: number; cv: number } {
@@ -91,5 +91,41 @@ describe("arrival schedules", () => {
 
   it("rejects a non-positive rate", () => {
     expect(() => arrivalSchedule({ mode: "constant", rate: 0, requests: 3, seed: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("ramp-up", () => {
+  it("bends the steady schedule: the rate rises linearly from 0 to the target, then holds", () => {
+    const rate = 100;
+    const rampUpMs = 2000;
+    const sched = arrivalSchedule({ mode: "constant", rate, requests: 1000, seed: 1, rampUpMs });
+    // Λ(t) = r t²/(2R) during the ramp: by t = R/2 a quarter of the R/2·r requests the ramp holds.
+    const before = (t: number) => sched.filter((x) => x < t).length;
+    expect(before(rampUpMs)).toBe(rampUpMs / 2 / (1000 / rate)); // 100 requests in the 2 s ramp
+    expect(Math.abs(before(rampUpMs / 2) - 25)).toBeLessThanOrEqual(1);
+    // After the ramp: one request every 10 ms, exactly.
+    const after = sched.filter((x) => x >= rampUpMs);
+    for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!).toBeCloseTo(10, 9);
+    // Ascending, starting at 0, total span = steady span + R/2.
+    expect(sched[0]).toBe(0);
+    for (let i = 1; i < sched.length; i++) expect(sched[i]!).toBeGreaterThan(sched[i - 1]!);
+    expect(sched.at(-1)!).toBeCloseTo(999 * 10 + rampUpMs / 2, 9);
+  });
+
+  it("is continuous at the end of the ramp and the identity without one", () => {
+    expect(rampedOffset(500, 1000)).toBeCloseTo(1000, 12);
+    expect(rampedOffset(499.999, 1000)).toBeCloseTo(1000, 2);
+    expect(rampedOffset(123, 0)).toBe(123);
+  });
+
+  it("a ramped Poisson schedule keeps its random shape after the ramp", () => {
+    const sched = arrivalSchedule({ mode: "poisson", rate: 50, requests: 4000, seed: 3, rampUpMs: 1000 });
+    const gaps = sched.filter((x) => x >= 1000).map((x, i, a) => (i ? x - a[i - 1]! : NaN)).slice(1);
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
+    expect(mean).toBeGreaterThan(19);
+    expect(mean).toBeLessThan(21);
+    expect(sd / mean).toBeGreaterThan(0.9);
+    expect(sd / mean).toBeLessThan(1.1);
   });
 });

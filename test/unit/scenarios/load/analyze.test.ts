@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { ChatResult } from "../../../../src/client/types.js";
 import { loadScenarioSchema, type LoadScenarioConfig } from "../../../../src/config/schema.js";
-import { analyzeLoad, LOAD_METRICS } from "../../../../src/scenarios/load/analyze.js";
+import { analyzeLoad as analyzeAny, LOAD_METRICS, LOAD_STAGE_METRICS, LOAD_SWEEP_METRICS, type LoadDetail, type LoadSweepDetail } from "../../../../src/scenarios/load/analyze.js";
+import { sweepRates } from "../../../../src/scenarios/load/driver.js";
 import { loadScenario } from "../../../../src/scenarios/load/index.js";
-import type { AnalysisInput } from "../../../../src/scenarios/types.js";
+import type { AnalysisInput, ScenarioResult } from "../../../../src/scenarios/types.js";
 import type { RequestRecord } from "../../../../src/store/records.js";
 import { renderLoadSection } from "../../../../src/report/load.js";
+
+/** A single-stage analysis (not a sweep). */
+const analyzeLoad = (c: LoadScenarioConfig, i: AnalysisInput) => analyzeAny(c, i) as ScenarioResult<LoadDetail>;
 
 function config(over: Record<string, unknown> = {}): LoadScenarioConfig {
   return loadScenarioSchema.parse({ kind: "load", ...over });
@@ -76,8 +80,9 @@ function openRecords(n: number, rate: number, f: (i: number) => Partial<RecOptio
 describe("load analysis", () => {
   it("exports its metric names, all published, and a default threshold", () => {
     const r = analyzeLoad(config({ mode: "constant", rate: 10 }), input(openRecords(20, 10)));
-    for (const m of LOAD_METRICS) expect(r.metrics, m).toHaveProperty([m]);
-    expect(Object.keys(r.metrics).sort()).toEqual([...LOAD_METRICS].sort());
+    for (const m of LOAD_STAGE_METRICS) expect(r.metrics, m).toHaveProperty([m]);
+    expect(Object.keys(r.metrics).sort()).toEqual([...LOAD_STAGE_METRICS].sort());
+    expect(LOAD_METRICS).toEqual(expect.arrayContaining([...LOAD_STAGE_METRICS, ...LOAD_SWEEP_METRICS]));
     expect(loadScenario.defaultThresholds).toEqual(["success_rate > 99%"]);
     expect(r.verdicts.map((v) => [v.metric, v.status])).toEqual([["success_rate", "pass"]]);
   });
@@ -89,11 +94,11 @@ describe("load analysis", () => {
     const recs = openRecords(100, 10, (i) => (i < 20 ? { ttft: 5000, e2e: 6000 } : {}));
     const r = analyzeLoad(cfg, input(recs));
     // Warm-up: offsets 0 … 1.9 s (20). Cool-down: offsets > 9.9 − 1 = 8.9 s → 9.0 … 9.9 s (10).
-    expect(r.detail.exclusions).toEqual({ warmupS: 2, cooldownS: 1, warmup: 20, cooldown: 10, measured: 70 });
+    expect(r.detail.exclusions).toEqual({ rampUpS: 0, warmupS: 2, cooldownS: 1, rampUp: 0, warmup: 20, cooldown: 10, measured: 70 });
     expect(r.metrics["excluded"]?.value).toBe(30);
     expect(r.metrics["ttft.max"]?.value).toBe(10);
     expect(r.metrics["ttft.p50"]?.n).toBe(70);
-    expect(r.notes.join("\n")).toMatch(/30 of 100 requests excluded.*20 sent in the first 2 s.*10 in the last 1 s.*rest on 70/);
+    expect(r.notes.join("\n")).toMatch(/30 of 100 requests excluded.*20 in the 2 s warm-up.*10 in the last 1 s.*rest on 70/);
     // Every request counts in the success rate.
     expect(r.metrics["success_rate"]?.n).toBe(100);
   });
@@ -204,6 +209,67 @@ describe("load analysis", () => {
     expect(md).toContain("TTFT from intended send");
     expect(md).toContain("### Client lag");
     expect(md).toMatch(/Goodput: \*\*[\d.]+ req\/s\*\* — 5 of 5 measured requests/);
+  });
+});
+
+describe("load ramp-up and sweep analysis", () => {
+  it("excludes the ramp-up, then the warm-up after it", () => {
+    const cfg = config({ mode: "constant", rate: 10, requests: 100, ramp_up_s: 3, warmup_s: 1 });
+    const recs = openRecords(100, 10, (i) => (i < 40 ? { ttft: 900 } : {}));
+    const r = analyzeLoad(cfg, input(recs));
+    expect(r.detail.exclusions).toMatchObject({ rampUp: 30, warmup: 10, cooldown: 0, measured: 60 });
+    expect(r.metrics["ttft.max"]?.value).toBe(10);
+    expect(r.notes.join("\n")).toMatch(/40 of 100 requests excluded from the figures: 30 sent during the 3 s ramp-up, 10 in the 1 s warm-up/);
+  });
+
+  it("sweep rates lie evenly spaced strictly between the synchronous rate and the maximum", () => {
+    expect(sweepRates(2, 12, 4)).toEqual([4, 6, 8, 10]);
+    expect(sweepRates(5, 5, 3)).toEqual([]);
+    expect(sweepRates(5, 4, 3)).toEqual([]);
+  });
+
+  it("a sweep analyses each stage under the config it ran with and sums them up", () => {
+    const stage = (name: string, mode: "closed" | "constant", concurrency: number, rate?: number) => ({ name, mode, concurrency, ...(rate ? { rate } : {}) });
+    // synchronous: 10 requests back to back, 100 ms each → 10 req/s completed.
+    const sync = Array.from({ length: 10 }, (_, i) => ({ ...rec({ sent: i * 100, ttft: 10, e2e: 100 }), stage: stage("synchronous", "closed", 1) }));
+    // throughput: 4 in flight, each 100 ms, 10 waves from t = 2000 → 40 req/s.
+    const thr = Array.from({ length: 40 }, (_, i) => ({ ...rec({ sent: 2000 + Math.floor(i / 4) * 100, ttft: 20, e2e: 100 }), stage: stage("throughput", "closed", 4) }));
+    // one open-loop stage at 25 req/s, sent on time except the last, 30 ms late.
+    const mid = Array.from({ length: 25 }, (_, i) => ({
+      ...rec({ intended: 5000 + i * 40, lag: i === 24 ? 30 : 0, ttft: 15, e2e: 100 }),
+      stage: stage("rate-1", "constant", 1024, 25),
+    }));
+    const cfg = config({ mode: "sweep", requests: 10, sweep: { rates: 1, max_concurrency: 4 }, slo: { ttft_ms: 18 } });
+    const r = analyzeAny(cfg, input([...sync, ...thr, ...mid]));
+    expect(r.detail.sweep).toBe(true);
+    const d = r.detail as LoadSweepDetail;
+    expect(d.stages.map((s) => s.stage.name)).toEqual(["synchronous", "throughput", "rate-1"]);
+    expect(d.syncRate).toBeCloseTo(10, 6);
+    expect(d.maxThroughput).toBeCloseTo(40, 6);
+    expect(r.metrics["sync_rate"]?.value).toBeCloseTo(10, 6);
+    expect(r.metrics["max_throughput"]?.value).toBeCloseTo(40, 6);
+    // The open stage is analysed as open loop at its own rate: rate error from its own target.
+    const rateStage = d.stages[2]!.result;
+    expect(rateStage.detail.open).toBe(true);
+    expect(rateStage.detail.targetRate).toBe(25);
+    expect(rateStage.detail.latency.ttftFromIntended?.max).toBe(45);
+    // Goodput: TTFT ≤ 18 ms; synchronous all meet it, throughput none, rate-1 24 of 25.
+    expect(rateStage.detail.good).toBe(24);
+    expect(d.stages[1]!.result.detail.good).toBe(0);
+    // Best goodput: rate-1's 24 good requests over its busy span (5 000 → 5 990 + 100 ms).
+    expect(d.maxGoodput?.stage).toBe("rate-1");
+    expect(d.maxGoodput?.value).toBeCloseTo((24 * 1000) / 1090, 6);
+    expect(Object.keys(r.metrics).sort()).toEqual([...LOAD_SWEEP_METRICS].sort());
+    expect(r.metrics["stages"]?.value).toBe(3);
+    expect(r.requests.total).toBe(75);
+    expect(r.headline).toMatch(/synchronous 10\.0 req\/s, maximum 40\.0 req\/s, 1 rate stage/);
+    const md = renderLoadSection(r);
+    expect(md).toContain("### Sweep");
+    expect(md).toMatch(/\| rate-1 ⚠️ \| constant 25\.00 req\/s \|/);
+    // Its last send was 30 ms late: p99 lag above 10 ms flags the stage.
+    expect(r.metrics["client_limited"]?.value).toBe(1);
+    expect(md).toContain("### Stage throughput");
+    expect(md).toContain("#### Latency");
   });
 });
 
