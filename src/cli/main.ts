@@ -8,7 +8,8 @@ import { TOOL_VERSION } from "../version.js";
 // Commands are loaded when run, so --help and usage errors answer at once.
 import type { RunFlags } from "./commands/run.js";
 import type { SimCommandFlags } from "./commands/sim.js";
-import { collect, fraction, integer, onOff, port, positiveInt, positiveNumber, profile, toolParser } from "./options.js";
+import { collect, fraction, integer, onOff, port, positiveInt, positiveIntList, positiveNumber, profile, toolParser } from "./options.js";
+import type { CalibrateFlags } from "./commands/calibrate.js";
 
 function addSimKnobs(cmd: Command, forRun: boolean): Command {
   const p = forRun ? "simulator (no --target): " : "";
@@ -53,6 +54,15 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--api-key <key>", "require this bearer key")
     .option("--model <name>", "model name it serves");
   addSimKnobs(sim, false).action(async (opts: SimCommandFlags) => setExit(await (await import("./commands/sim.js")).simCommand(opts)));
+
+  program
+    .command("calibrate")
+    .description("measure the client against the simulator: the TTFT it adds and the chunks/s it takes in, at each concurrency (what a load run does before it starts)")
+    .option("--concurrency <list>", "requests in flight, one calibration each", positiveIntList, [1, 64, 256])
+    .option("--input-tokens <n>", "prompt length", positiveInt, 256)
+    .option("--output-tokens <n>", "reply length", positiveInt, 128)
+    .option("--json", "print the calibrations as JSON on stdout")
+    .action(async (opts: CalibrateFlags) => setExit(await (await import("./commands/calibrate.js")).calibrateCommand(opts)));
 
   program
     .command("report")

@@ -14,6 +14,14 @@ export function positiveInt(v: string): number {
   return n;
 }
 
+/** A comma-separated list of positive integers: "1,64,256". */
+export function positiveIntList(v: string): number[] {
+  const parts = v.split(",").map((x) => x.trim());
+  if (parts.length === 0 || parts.some((x) => !/^\d+$/.test(x) || Number(x) <= 0))
+    throw new InvalidArgumentError("expected positive integers separated by commas, e.g. 1,64,256.");
+  return parts.map(Number);
+}
+
 export function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number 0-65535 (0 = any free port).");

@@ -233,6 +233,10 @@ export const loadScenarioSchema = z
       .strict()
       .prefault({})
       .describe("mode sweep: how the stages are chosen"),
+    calibrate: z
+      .boolean()
+      .default(true)
+      .describe("before the run, measure the client against the simulator at this concurrency and these lengths (its noise floor and capacity, a few seconds); the report warns when the run goes beyond them"),
     max_client_lag_ms: z.number().positive().default(10).describe("above this p99 lag between intended and actual send, latency percentiles are not presented as the server's"),
     thresholds: z.array(thresholdSchema).optional().describe('verdicts; default: "success_rate > 99%"'),
   })

@@ -1,6 +1,7 @@
 /** The load scenario's section of the Markdown report. */
 import type { Summary } from "../metrics/index.js";
-import type { LoadDetail, LoadResultDetail, LoadSweepDetail } from "../scenarios/load/analyze.js";
+import type { Calibration } from "../calibrate/index.js";
+import type { CalibrationView, LoadDetail, LoadResultDetail, LoadSweepDetail } from "../scenarios/load/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
 import { fmtMs, fmtNum, fmtPct, fmtSignedPct, table } from "./format.js";
 
@@ -56,10 +57,43 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
     ),
   );
   out.push("Open-loop stages' TTFT and E2E are from the intended send time; ⚠️ marks a client-limited stage, whose percentiles are not the server's.");
+  if (d.calibration) out.push(renderCalibration(d.calibration, "###"));
   for (const { stage, result } of d.stages) {
     out.push(`### Stage ${stage.name}`);
     out.push(renderStage(result, "####"));
   }
+  return out.join("\n\n");
+}
+
+/** The client's self-calibration: its noise floor and capacity, and (for one stage) the run against them. */
+function renderCalibration(cal: Calibration | { error: string }, h: "###" | "####", view?: CalibrationView): string {
+  const out = [`${h} Client calibration`];
+  if ("error" in cal) {
+    out.push(`Calibration failed: ${cal.error}. The run has no measured noise floor.`);
+    return out.join("\n\n");
+  }
+  const t = cal.clientAddedTtftMs;
+  const c = cal.capacity;
+  out.push(
+    table(
+      ["Figure", "Measured", "Run against it"],
+      [
+        [
+          `Client-added TTFT at ${cal.concurrency} in flight (p50 / p99 / max, n)`,
+          t ? `${fmtMs(t.p50)} / ${fmtMs(t.p99)} / ${fmtMs(t.max)}, n=${t.n}` : "—",
+          view?.floorShare !== undefined ? `p99 = ${fmtPct(view.floorShare)} of the run's TTFT p50` : "—",
+        ],
+        [
+          `Output chunks/s the client took in (${c.concurrency} streams)`,
+          `${c.limitedBy === "simulator" ? "≥ " : ""}${fmtNum(c.chunksPerSec, 0)} chunks/s, ${fmtNum(c.requestsPerSec, 0)} req/s (client CPU ${fmtPct(c.clientCpu)} of a core; limited by the ${c.limitedBy})`,
+          view?.capacityShare !== undefined ? `run: ${fmtPct(view.capacityShare)} of it` : "—",
+        ],
+      ],
+    ),
+  );
+  out.push(
+    `Measured before the run against the simulator in its own process, at ${cal.inputTokens} prompt and ${cal.outputTokens} output tokens: client-added TTFT is the client's TTFT minus the instant the simulator wrote the first token. ${view?.beyond ? "**The run went beyond it: see the notes under Method.**" : ""}`.trim(),
+  );
   return out.join("\n\n");
 }
 
@@ -144,6 +178,11 @@ function renderStage(res: ScenarioResult<LoadDetail>, h: "###" | "####"): string
     out.push(
       `Goodput: **${rate(d.goodput)}** — ${d.good ?? 0} of ${d.exclusions.measured} measured requests (${fmtPct(d.goodputFraction)}) succeeded and met every SLO.`,
     );
+  }
+  // A sweep shows the calibration once, above its stages.
+  if (h === "###" && d.calibration) {
+    const cal = d.calibration.result ?? (d.calibration.error !== undefined ? { error: d.calibration.error } : undefined);
+    if (cal) out.push(renderCalibration(cal, h, d.calibration));
   }
   return out.join("\n\n");
 }

@@ -8,7 +8,7 @@ import { requestSpan } from "../scenarios/common.js";
 import type { AnalysisInput, ScenarioResult } from "../scenarios/types.js";
 import type { ServerSnapshot } from "../monitor/types.js";
 import { summarizeWindow } from "../monitor/index.js";
-import { RUN_FILES, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
+import { RUN_FILES, type Attachments, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
 import { WARMUP_SCENARIO } from "./warmup.js";
 import type { ReviewOverrides } from "../review/overrides.js";
@@ -56,8 +56,9 @@ export function buildResults(
   end: RunEnd,
   server: ServerSnapshot[] = [],
   reviews: ReviewOverrides = {},
+  attachments: Attachments = {},
 ): RunResults {
-  const input: AnalysisInput = { records, target: manifest.target, server, reviews };
+  const input: AnalysisInput = { records, target: manifest.target, server, reviews, attachments };
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
     .map((cfg) => withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), records, server));

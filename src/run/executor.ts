@@ -15,7 +15,7 @@ import { scenarioModule, validateScenario } from "../scenarios/registry.js";
 import type { ScenarioContext } from "../scenarios/types.js";
 import { JsonlWriter, writeFileAtomic, writeJsonAtomic } from "../store/files.js";
 import type { RequestRecord } from "../store/records.js";
-import { createRunFolder, RESULTS_SCHEMA_VERSION, RUN_FILES, type RunManifest, type RunResults } from "../store/run-folder.js";
+import { createRunFolder, RESULTS_SCHEMA_VERSION, RUN_FILES, type Attachments, type RunManifest, type RunResults } from "../store/run-folder.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { buildResults } from "./analyze.js";
 import { RunEvents } from "./events.js";
@@ -72,6 +72,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
 
   const writer = new JsonlWriter(join(dir, RUN_FILES.records));
   const records: RequestRecord[] = [];
+  const attachments: Attachments = {};
   const ctx: ScenarioContext = {
     client: target.client,
     target: suite.target,
@@ -80,6 +81,10 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
       writer.append(rec);
       records.push(rec);
       events.emit("request:end", rec);
+    },
+    attach(scenario, key, value) {
+      (attachments[scenario] ??= {})[key] = value;
+      writeJsonAtomic(join(dir, RUN_FILES.attachments), attachments);
     },
     events,
     signal,
@@ -115,7 +120,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
     endedAt: ended.toISOString(),
     durationMs: performance.now() - t0,
     renderedAt: ended.toISOString(),
-  }, monitor?.timeline ?? []);
+  }, monitor?.timeline ?? [], {}, attachments);
   writeJsonAtomic(join(dir, RUN_FILES.results), results);
   writeFileAtomic(join(dir, RUN_FILES.report), renderMarkdownReport(results));
   if (internalError !== undefined) throw internalError;

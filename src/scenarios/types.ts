@@ -10,6 +10,7 @@ import type { RequestRecord } from "../store/records.js";
 import type { RunEvents } from "../run/events.js";
 import type { ServerMonitor, ServerSnapshot, ServerWindowSummary } from "../monitor/types.js";
 import type { ReviewOverrides } from "../review/overrides.js";
+import type { Attachments } from "../store/run-folder.js";
 
 export interface TargetInfo {
   /** Base URL requests went to (the simulator's loopback URL when simulated). */
@@ -33,6 +34,8 @@ export interface ScenarioContext {
   targetInfo: TargetInfo;
   /** Appends a finished request to records.jsonl and announces it. */
   record(rec: RequestRecord): void;
+  /** Keeps something measured besides requests (attachments.json), for the analysis. */
+  attach(scenario: string, key: string, value: unknown): void;
   events: RunEvents;
   /** Aborted on SIGINT/SIGTERM: stop sending, let in-flight requests end as aborted. */
   signal: AbortSignal;
@@ -49,6 +52,8 @@ export interface AnalysisInput {
   server: ServerSnapshot[];
   /** Human review overrides (review/overrides.yaml), by record id. */
   reviews: ReviewOverrides;
+  /** What scenarios attached besides requests, by scenario name then key (attachments.json). */
+  attachments?: Attachments;
 }
 
 /** A figure in a scenario's synthesis, addressable by thresholds ("ttft.mean"). */

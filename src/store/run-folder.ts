@@ -5,6 +5,7 @@
  *   results.json   metrics and verdicts, written atomically at the end
  *   report.md      the human report, written atomically at the end
  *   server-metrics.jsonl  the server's /metrics timeline, one normalised snapshot per line
+ *   attachments.json  what scenarios measured besides requests (the load scenario's calibration)
  * A finished folder can be re-analysed and re-rendered offline (shakedown report DIR).
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -24,7 +25,14 @@ export const RUN_FILES = {
   results: "results.json",
   report: "report.md",
   serverMetrics: "server-metrics.jsonl",
+  attachments: "attachments.json",
 } as const;
+
+/**
+ * What scenarios measured besides requests (the load scenario's calibration), by scenario
+ * name then key; attachments.json, rewritten whole as each is added.
+ */
+export type Attachments = Record<string, Record<string, unknown>>;
 
 export interface RunManifest {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
@@ -75,6 +83,7 @@ export interface LoadedRun {
   records: RequestRecord[];
   tornTail: boolean;
   server: ServerSnapshot[];
+  attachments: Attachments;
   previous?: RunResults;
 }
 
@@ -112,6 +121,15 @@ export function loadRunFolder(dirArg: string): LoadedRun {
   } catch (e) {
     throw new RunFolderError((e as Error).message);
   }
+  let attachments: Attachments = {};
+  const attachmentsPath = join(dir, RUN_FILES.attachments);
+  if (existsSync(attachmentsPath)) {
+    try {
+      attachments = JSON.parse(readFileSync(attachmentsPath, "utf8")) as Attachments;
+    } catch (e) {
+      throw new RunFolderError(`${attachmentsPath}: unreadable (${(e as Error).message}).`);
+    }
+  }
   let previous: RunResults | undefined;
   const resultsPath = join(dir, RUN_FILES.results);
   if (existsSync(resultsPath)) {
@@ -121,5 +139,5 @@ export function loadRunFolder(dirArg: string): LoadedRun {
       previous = undefined;
     }
   }
-  return { dir, manifest, records, tornTail, server, ...(previous ? { previous } : {}) };
+  return { dir, manifest, records, tornTail, server, attachments, ...(previous ? { previous } : {}) };
 }

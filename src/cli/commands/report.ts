@@ -17,7 +17,7 @@ export async function reportCommand(dirArg: string, flags: { json?: boolean }): 
     ...(prev?.endedAt !== undefined ? { endedAt: prev.endedAt } : {}),
     ...(prev?.durationMs !== undefined ? { durationMs: prev.durationMs } : {}),
     tornTail: run.tornTail,
-  }, run.server, loadOverrides(run.dir));
+  }, run.server, loadOverrides(run.dir), run.attachments);
   writeJsonAtomic(join(run.dir, RUN_FILES.results), results);
   writeFileAtomic(join(run.dir, RUN_FILES.report), renderMarkdownReport(results));
   printSummary(results, run.dir, flags.json ? process.stderr : process.stdout);

@@ -17,6 +17,7 @@ import { parseThreshold } from "../../config/thresholds.js";
 import { deriveRequestMetrics, evaluate, overallStatus, summarize, type RequestMetrics, type Summary } from "../../metrics/index.js";
 import type { LoadStage, RequestRecord } from "../../store/records.js";
 import { arrivalSchedule } from "../../workload/arrivals.js";
+import type { Calibration } from "../../calibrate/index.js";
 import { collectErrors, summaryMetrics } from "../common.js";
 import { inFlightLimit } from "./driver.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
@@ -104,6 +105,54 @@ export interface LoadDetail {
   throughput?: number;
   outputTpsTotal?: number;
   tokens: { promptMean?: number; outputMean?: number; outputAsked: number };
+  /** Output chunks per second the client took in over the busy span (measured requests). */
+  chunksPerSec?: number;
+  /** The client's self-calibration before the run, and how this stage compares with it. */
+  calibration?: CalibrationView;
+}
+
+/** What the pre-run calibration found, or why it did not run, and the run's place against it. */
+export interface CalibrationView {
+  result?: Calibration;
+  error?: string;
+  /** The run's chunk rate over the capacity measured (a lower bound when the simulator limited it). */
+  capacityShare?: number;
+  /** Calibrated client-added TTFT p99 over the run's TTFT p50. */
+  floorShare?: number;
+  /** True when the run came near the client's measured capacity or its TTFTs near the noise floor. */
+  beyond: boolean;
+}
+
+/** A run asking more than this share of the calibrated capacity is near the client's limit. */
+export const CAPACITY_WARN_SHARE = 0.5;
+/** A client-added TTFT p99 above this share of the run's TTFT p50 makes TTFT differences noise. */
+export const FLOOR_WARN_SHARE = 0.1;
+
+type CalibrationAttachment = Calibration | { error: string };
+
+/** The calibration attached to a scenario's run, if any. */
+function calibrationOf(input: AnalysisInput, name: string): CalibrationAttachment | undefined {
+  return input.attachments?.[name]?.["calibration"] as CalibrationAttachment | undefined;
+}
+
+/** Compares a stage with the calibration: shares of capacity and of the noise floor, and the notes they call for. */
+function calibrationView(att: CalibrationAttachment | undefined, chunksPerSec: number | undefined, ttftP50: number | undefined): { view?: CalibrationView; notes: string[] } {
+  if (!att) return { notes: [] };
+  if ("error" in att) return { view: { error: att.error, beyond: false }, notes: [`Client calibration failed (${att.error}): the run has no measured noise floor.`] };
+  const notes: string[] = [];
+  const cap = att.capacity.chunksPerSec;
+  const capacityShare = chunksPerSec !== undefined && cap > 0 ? chunksPerSec / cap : undefined;
+  const floor = att.clientAddedTtftMs?.p99;
+  const floorShare = floor !== undefined && ttftP50 !== undefined && ttftP50 > 0 ? floor / ttftP50 : undefined;
+  if (capacityShare !== undefined && capacityShare > CAPACITY_WARN_SHARE)
+    notes.push(
+      `NEAR THE CLIENT'S CAPACITY: the run took in ${fmt(chunksPerSec)} chunks/s, ${fmt(capacityShare * 100)} % of the ${fmt(cap)} chunks/s the client sustained in calibration${att.capacity.limitedBy === "simulator" ? " (a lower bound: the simulator, not the client, set that pace)" : ""}. Near its limit the client's own queueing enters the latencies; spread the load over more client processes or machines.`,
+    );
+  if (floor !== undefined && floorShare !== undefined && floorShare > FLOOR_WARN_SHARE)
+    notes.push(
+      `The client adds up to ${fmt(floor)} ms to a TTFT at p99 at this concurrency (calibration), ${fmt(floorShare * 100)} % of the TTFT median measured: TTFT differences smaller than that are the client's noise, not the server's.`,
+    );
+  return { view: { result: att, ...(capacityShare !== undefined ? { capacityShare } : {}), ...(floorShare !== undefined ? { floorShare } : {}), beyond: notes.length > 0 }, notes };
 }
 
 interface Row {
@@ -141,6 +190,8 @@ export interface LoadSweepDetail {
   /** The best goodput of any stage, and which. */
   maxGoodput?: { value: number; stage: string };
   stages: { stage: LoadStage; result: ScenarioResult<LoadDetail> }[];
+  /** The client's pre-run calibration (each stage compares itself with it). */
+  calibration?: Calibration | { error: string };
 }
 
 export type LoadResultDetail = LoadDetail | LoadSweepDetail;
@@ -175,12 +226,13 @@ function plannedRequests(config: StageConfig): number {
 
 export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadResultDetail> {
   const mine = input.records.filter((r) => r.scenario === config.name);
-  if (config.mode === "sweep") return analyzeSweep(config, mine);
-  return analyzeStage(config as StageConfig, mine);
+  const calibration = calibrationOf(input, config.name);
+  if (config.mode === "sweep") return analyzeSweep(config, mine, calibration);
+  return analyzeStage(config as StageConfig, mine, calibration);
 }
 
 /** One stage (the whole of a non-sweep scenario): `mine` are its records. */
-function analyzeStage(config: StageConfig, mine: RequestRecord[]): ScenarioResult<LoadDetail> {
+function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: CalibrationAttachment): ScenarioResult<LoadDetail> {
   const open = config.mode !== "closed";
   const sendOf = (r: RequestRecord) => (open ? (r.intendedSendPerfMs ?? r.result.sentPerfMs) : r.result.sentPerfMs);
   const start = mine.length ? minOf(mine.map(sendOf)) : 0;
@@ -263,6 +315,7 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[]): ScenarioResul
   const throughput = perSecond(okRows.length);
   const outputTokens = okRows.reduce((a, r) => a + (r.m.outputTokens ?? 0), 0);
   const outputTpsTotal = okRows.length ? perSecond(outputTokens) : undefined;
+  const chunksPerSec = okRows.length ? perSecond(okRows.reduce((a, r) => a + r.m.chunks, 0)) : undefined;
   const promptMean = summarize(okRows.map((r) => r.m.promptTokens))?.mean;
   const outputMean = summarize(okRows.map((r) => r.m.outputTokens))?.mean;
 
@@ -328,6 +381,8 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[]): ScenarioResul
     );
   if (mine.length > 0 && !mine.some((r) => r.result.stream)) notes.push("Requests were not streamed: TTFT, TPOT and ITL cannot be measured; only E2E latency is.");
   if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
+  const cal = calibrationView(calibration, chunksPerSec, latency.ttft?.p50);
+  notes.push(...cal.notes);
 
   const p99 = open ? latency.ttftFromIntended?.p99 : latency.ttft?.p99;
   const headline = mine.length
@@ -374,6 +429,8 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[]): ScenarioResul
       ...(throughput !== undefined ? { throughput } : {}),
       ...(outputTpsTotal !== undefined ? { outputTpsTotal } : {}),
       tokens: { ...(promptMean !== undefined ? { promptMean } : {}), ...(outputMean !== undefined ? { outputMean } : {}), outputAsked: config.output_tokens },
+      ...(chunksPerSec !== undefined ? { chunksPerSec } : {}),
+      ...(cal.view ? { calibration: cal.view } : {}),
     },
     requests: { total: mine.length, ok: allOk, failed: mine.length - allOk },
     errors: collectErrors(mine),
@@ -386,7 +443,7 @@ function fmt(v: number | undefined): string {
 }
 
 /** A sweep: each stage analysed alone under the config it ran with, then summed up. */
-function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[]): ScenarioResult<LoadSweepDetail> {
+function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibration?: CalibrationAttachment): ScenarioResult<LoadSweepDetail> {
   // Stages in the order they ran (records are appended as requests end, stage after stage).
   const byStage = new Map<string, { stage: LoadStage; records: RequestRecord[] }>();
   for (const r of mine) {
@@ -395,7 +452,7 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[]): Scenar
     if (!g) byStage.set(r.stage.name, (g = { stage: r.stage, records: [] }));
     g.records.push(r);
   }
-  const stages = [...byStage.values()].map(({ stage, records }) => ({ stage, result: analyzeStage(stageConfig(config, stage), records) }));
+  const stages = [...byStage.values()].map(({ stage, records }) => ({ stage, result: analyzeStage(stageConfig(config, stage), records, calibration) }));
   const find = (name: string) => stages.find((s) => s.stage.name === name);
   const syncRate = find("synchronous")?.result.detail.throughput;
   const maxThroughput = find("throughput")?.result.detail.throughput;
@@ -431,6 +488,9 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[]): Scenar
     notes.push(`The throughput stage completed no more requests per second (${fmt(maxThroughput)}) than the synchronous one (${fmt(syncRate)}): the server does not gain from concurrency, so no rate lies between them.`);
   if (config.requests < 2 * config.sweep.max_concurrency)
     notes.push(`The throughput stage sent ${config.requests} requests for ${config.sweep.max_concurrency} in flight: it may have ended before the server reached a steady state, so its maximum may be low (raise requests or duration_s).`);
+  if (calibration && "error" in calibration) notes.push(`Client calibration failed (${calibration.error}): the run has no measured noise floor.`);
+  for (const s of stages.filter((x) => x.result.detail.calibration?.beyond))
+    notes.push(`Stage ${s.stage.name} went beyond the client's calibration (see its notes): ${s.result.notes.filter((n) => n.startsWith("NEAR") || n.startsWith("The client adds")).join(" ")}`);
   for (const s of limited) notes.push(`Stage ${s.stage.name} is CLIENT-LIMITED (p99 client lag ${fmt(s.result.detail.clientLag?.p99)} ms): its percentiles are not the server's.`);
   if (mine.length > 0 && stages.length < 2 + config.sweep.rates && rateStages > 0) notes.push(`${stages.length} of ${2 + config.sweep.rates} stages ran (the run was stopped).`);
   if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
@@ -455,6 +515,7 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[]): Scenar
       ...(syncRate !== undefined ? { syncRate } : {}),
       ...(maxThroughput !== undefined ? { maxThroughput } : {}),
       ...(maxGoodput ? { maxGoodput } : {}),
+      ...(calibration ? { calibration } : {}),
       stages,
     },
     requests: { total: mine.length, ok, failed: mine.length - ok },

@@ -24,64 +24,11 @@
 import type { LoadScenarioConfig } from "../../config/schema.js";
 import { RECORD_VERSION, type LoadStage, type RequestRecord } from "../../store/records.js";
 import type { WireMessage } from "../../wire/openai.js";
-import { arrivalSchedule, type ArrivalMode } from "../../workload/arrivals.js";
+import { runStage, type Send, type StagePlan } from "../../workload/dispatch.js";
+import { calibrateClient } from "../../calibrate/index.js";
 import type { ScenarioContext } from "../types.js";
 import { stageThroughput } from "./analyze.js";
 import { promptFactory } from "./prompts.js";
-
-/** Below this many ms before a deadline the dispatcher stops using timers and yields until it. */
-const SPIN_MS = 2;
-
-/** Resolves at performance.now() ≥ deadline, or at once when the signal aborts. */
-export function sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = () => {
-      if (signal.aborted) return resolve();
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        signal.removeEventListener("abort", onAbort);
-        return resolve();
-      }
-      // Timers fire late by up to a millisecond or so: sleep with one until close, then yield
-      // to the event loop (I/O keeps flowing) until the deadline.
-      if (left > SPIN_MS) timer = setTimeout(tick, left - SPIN_MS);
-      else setImmediate(tick);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    tick();
-  });
-}
-
-/** A counting semaphore: at most `size` holders; waiters are served in order. */
-class Slots {
-  private free: number;
-  private readonly waiters: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  /** True when a slot was taken at once. */
-  tryAcquire(): boolean {
-    if (this.free > 0) {
-      this.free--;
-      return true;
-    }
-    return false;
-  }
-  acquire(): Promise<void> {
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
 
 /** The request body fields that ask for exactly `output_tokens` tokens; target.extra_body wins. */
 export function loadExtraBody(config: LoadScenarioConfig, targetExtra: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -92,20 +39,6 @@ export function loadExtraBody(config: LoadScenarioConfig, targetExtra: Record<st
  * the client's connection pool), high enough that the schedule, not the cap, sets the pace. */
 export function inFlightLimit(config: LoadScenarioConfig): number {
   return config.concurrency ?? (config.mode === "closed" ? 8 : 1024);
-}
-
-/** What one stage runs: a closed loop at a concurrency, or an open loop at a rate. */
-export interface StagePlan {
-  /** Set for a sweep's stages only (records then carry it). */
-  stage?: LoadStage;
-  mode: "closed" | ArrivalMode;
-  rate: number;
-  burstiness: number;
-  concurrency: number;
-  requests: number;
-  durationMs?: number;
-  rampUpMs: number;
-  seed: number;
 }
 
 /** The single stage of a non-sweep scenario. */
@@ -148,61 +81,38 @@ export function sweepRates(syncRate: number, maxRate: number, count: number): nu
   return Array.from({ length: count }, (_, i) => syncRate + step * (i + 1));
 }
 
-type Timing = { intendedSendPerfMs?: number; slotWaitMs?: number };
-type Send = (index: number, timing: Timing) => Promise<void>;
+/**
+ * The concurrency the client is calibrated at: closed loop, its concurrency; sweep, the
+ * throughput stage's; open loop, rate × 1 s (the requests in flight if each took a second),
+ * within the in-flight cap.
+ */
+export function calibrationConcurrency(config: LoadScenarioConfig): number {
+  if (config.mode === "closed") return inFlightLimit(config);
+  if (config.mode === "sweep") return config.sweep.max_concurrency;
+  return Math.max(1, Math.min(inFlightLimit(config), Math.ceil(config.rate)));
+}
 
-/** Runs one stage's sends; resolves when every request it sent has ended. */
-export async function runStage(plan: StagePlan, send: Send, signal: AbortSignal): Promise<void> {
-  const n = plan.requests;
-  // The schedule is computed before the clock starts: nothing is computed between sends.
-  const schedule =
-    plan.mode === "closed"
-      ? []
-      : arrivalSchedule({ mode: plan.mode, rate: plan.rate, burstiness: plan.burstiness, requests: n, seed: plan.seed, rampUpMs: plan.rampUpMs });
-  const start = performance.now();
-  const stopAt = plan.durationMs !== undefined ? start + plan.durationMs : Number.POSITIVE_INFINITY;
-
-  if (plan.mode !== "closed") {
-    const slots = new Slots(plan.concurrency);
-    const inFlight = new Set<Promise<void>>();
-    for (let i = 0; i < n; i++) {
-      const intended = start + schedule[i]!;
-      if (intended >= stopAt || signal.aborted) break;
-      await sleepUntil(intended, signal);
-      if (signal.aborted) break;
-      let slotWaitMs: number | undefined;
-      if (!slots.tryAcquire()) {
-        const t0 = performance.now();
-        await slots.acquire();
-        slotWaitMs = performance.now() - t0;
-        if (signal.aborted) {
-          slots.release();
-          break;
-        }
-      }
-      const p: Promise<void> = send(i, { intendedSendPerfMs: intended, ...(slotWaitMs !== undefined ? { slotWaitMs } : {}) }).finally(() => {
-        slots.release();
-        inFlight.delete(p);
-      });
-      inFlight.add(p);
-    }
-    await Promise.all(inFlight);
-    return;
+/** Calibrates the client and attaches the result (or why it failed) to the scenario. */
+async function calibrate(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
+  try {
+    const cal = await calibrateClient({
+      concurrency: calibrationConcurrency(config),
+      inputTokens: config.input_tokens,
+      outputTokens: config.output_tokens,
+      signal: ctx.signal,
+    });
+    if (!ctx.signal.aborted) ctx.attach(config.name, "calibration", cal);
+  } catch (e) {
+    // The run goes on: the report says calibration failed and why.
+    ctx.attach(config.name, "calibration", { error: (e as Error).message });
   }
-  let next = 0;
-  const workers = Math.min(plan.concurrency, n);
-  const worker = async (k: number) => {
-    // Ramp-up: worker k joins k/workers of the way through it.
-    if (plan.rampUpMs > 0 && k > 0) await sleepUntil(start + (plan.rampUpMs * k) / workers, signal);
-    while (next < n && !signal.aborted && performance.now() < stopAt) await send(next++, {});
-  };
-  await Promise.all(Array.from({ length: workers }, (_, k) => worker(k)));
 }
 
 export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
   const sweep = config.mode === "sweep";
   const planned = sweep ? config.requests * (2 + config.sweep.rates) : config.requests;
   ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: planned });
+  if (config.calibrate && !ctx.signal.aborted) await calibrate(config, ctx);
   const prompt = promptFactory(config.input_tokens, config.seed);
   const extraBody = loadExtraBody(config, ctx.target.extra_body);
   const width = String(config.requests).length;

@@ -16,7 +16,8 @@ async function run(scenario: Record<string, unknown>, name: string) {
   const input: SuiteInput = {
     name,
     target: { sim: { profile: "fast" } },
-    scenarios: [{ kind: "load", input_tokens: 32, output_tokens: 8, ...scenario } as never],
+    // Calibration (a few seconds) is tested on its own below.
+    scenarios: [{ kind: "load", input_tokens: 32, output_tokens: 8, calibrate: false, ...scenario } as never],
     output: { dir: out },
   };
   const { dir, results } = await executeRun(validateSuiteObject(input, "test suite"));
@@ -166,4 +167,28 @@ describe("load scenario against the simulator", () => {
     expect(report).toContain("### Sweep");
     expect(report).toContain("### Stage rate-2");
   });
+
+  it("calibrates the client before the run and keeps the calibration with the run (attachments.json, report)", async () => {
+    process.env["SHAKEDOWN_CALIBRATE_PASS_MS"] = "300,200";
+    try {
+      const input: SuiteInput = {
+        name: "calibrated",
+        target: { sim: { profile: "fast" } },
+        scenarios: [{ kind: "load", mode: "closed", concurrency: 2, requests: 6, input_tokens: 16, output_tokens: 4 } as never],
+        output: { dir: out },
+      };
+      const { dir, results } = await executeRun(validateSuiteObject(input, "test suite"));
+      const att = JSON.parse(readFileSync(join(dir, "attachments.json"), "utf8"));
+      expect(att.load.calibration.concurrency).toBe(2);
+      expect(att.load.calibration.clientAddedTtftMs.n).toBeGreaterThan(0);
+      const detail = (results.scenarios[0] as ScenarioResult<LoadDetail>).detail;
+      expect(detail.calibration?.result?.capacity.chunksPerSec).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, "report.md"), "utf8")).toContain("### Client calibration");
+      // A re-analysis of the folder reads it back.
+      const { loadRunFolder } = await import("../../../src/store/run-folder.js");
+      expect(loadRunFolder(dir).attachments).toEqual(att);
+    } finally {
+      delete process.env["SHAKEDOWN_CALIBRATE_PASS_MS"];
+    }
+  }, 30_000);
 });

@@ -273,6 +273,50 @@ describe("load ramp-up and sweep analysis", () => {
   });
 });
 
+describe("load analysis against the client's calibration", () => {
+  const calibration = (p99: number, chunksPerSec: number, limitedBy: "client" | "simulator" = "client") => ({
+    concurrency: 4,
+    inputTokens: 256,
+    outputTokens: 5,
+    clientAddedTtftMs: { n: 100, mean: p99 / 2, std: 0, min: 0, max: p99, p50: p99 / 2, p90: p99, p95: p99, p99 },
+    capacity: { concurrency: 64, chunksPerSec, requestsPerSec: 100, clientCpu: 0.95, limitedBy },
+    failed: 0,
+    durationMs: 5000,
+  });
+  const withCal = (cal: unknown): AnalysisInput => ({ ...input(openRecords(20, 10)), attachments: { load: { calibration: cal } } });
+
+  it("says nothing when the run stays well within the noise floor and capacity, and shows the calibration", () => {
+    const r = analyzeLoad(config({ mode: "constant", rate: 10 }), withCal(calibration(0.2, 1_000_000)));
+    expect(r.detail.calibration?.beyond).toBe(false);
+    expect(r.detail.calibration?.floorShare).toBeCloseTo(0.02, 9); // 0.2 ms of a 10 ms TTFT median
+    expect(r.notes.join("\n")).not.toMatch(/CAPACITY|client adds/);
+    const md = renderLoadSection(r);
+    expect(md).toContain("### Client calibration");
+    expect(md).toMatch(/Client-added TTFT at 4 in flight/);
+  });
+
+  it("warns when the TTFT noise floor is a tenth of the TTFT measured or more", () => {
+    const r = analyzeLoad(config({ mode: "constant", rate: 10 }), withCal(calibration(2, 1_000_000)));
+    expect(r.detail.calibration?.beyond).toBe(true);
+    expect(r.notes.join("\n")).toMatch(/The client adds up to 2\.0 ms to a TTFT at p99.*20\.0 % of the TTFT median/);
+  });
+
+  it("warns when the run took in more than half the chunks/s the client sustained (a lower bound when the simulator limited it)", () => {
+    // 20 requests of 2 chunks over a 1.95 s busy span: ~20.5 chunks/s.
+    const r = analyzeLoad(config({ mode: "constant", rate: 10 }), withCal(calibration(0.1, 30, "simulator")));
+    expect(r.detail.chunksPerSec).toBeCloseTo(40 / 1.95, 6);
+    expect(r.detail.calibration?.capacityShare).toBeCloseTo(40 / 1.95 / 30, 6);
+    expect(r.notes.join("\n")).toMatch(/NEAR THE CLIENT'S CAPACITY.*a lower bound: the simulator/);
+    expect(renderLoadSection(r)).toContain("≥ 30 chunks/s");
+  });
+
+  it("a failed calibration is said, not hidden", () => {
+    const r = analyzeLoad(config({ mode: "constant", rate: 10 }), withCal({ error: "fork failed" }));
+    expect(r.notes.join("\n")).toMatch(/Client calibration failed \(fork failed\)/);
+    expect(renderLoadSection(r)).toContain("Calibration failed: fork failed");
+  });
+});
+
 describe("load analysis at scale", () => {
   it("analyses 200 000 records (no spread of huge arrays into Math.min/max)", () => {
     const recs = openRecords(200_000, 1000);

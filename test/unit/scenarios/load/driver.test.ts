@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadScenarioSchema } from "../../../../src/config/schema.js";
-import { loadExtraBody, sleepUntil } from "../../../../src/scenarios/load/driver.js";
+import { loadExtraBody } from "../../../../src/scenarios/load/driver.js";
+import { sleepUntil } from "../../../../src/workload/dispatch.js";
 import { CHARS_PER_TOKEN, promptFactory } from "../../../../src/scenarios/load/prompts.js";
 
 describe("load prompts", () => {

@@ -1,0 +1,222 @@
+/**
+ * Self-calibration: the client measures itself against the simulator, at a load run's
+ * concurrency and lengths, before the run (and on `shakedown calibrate`). Two figures make
+ * the noise floor attached to the results:
+ *
+ * - client-added TTFT: the client's TTFT minus the instant the simulator wrote the first
+ *   token (its ground truth), over one closed-loop pass at the run's concurrency against a
+ *   simulator pacing tokens a little faster than a server under load (a token per stream
+ *   every 5 ms). This is what the client's own
+ *   event loop, HTTP stack and SSE parsing add to every TTFT it reports at that load.
+ * - ingest capacity: output chunks (and requests) per second the client takes in when the
+ *   simulator streams as fast as it can (steps of ~1 µs, run back to back), with the share
+ *   of a core the client used meanwhile. When the client used most of a core, the figure is
+ *   the client's limit; otherwise the simulator was the limit and the client's capacity is
+ *   at least that (limitedBy says which).
+ *
+ * The simulator runs in a child process (calibrate/sim-process.ts): sharing the client's
+ * event loop would make the client measure the simulator's work as its own.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { setMaxListeners } from "node:events";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, type ChatClient } from "../client/index.js";
+import type { ChatResult } from "../client/types.js";
+import { summarize, type Summary } from "../metrics/index.js";
+import { promptFactory } from "../scenarios/load/prompts.js";
+import { runStage } from "../workload/dispatch.js";
+import type { StartSimulatorOptions } from "../sim/server.js";
+import { clientAddedTtftMs } from "./ttft-error.js";
+
+export interface CalibrationOptions {
+  /** Requests in flight (the run's concurrency). */
+  concurrency: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Aborts the calibration (the run's stop signal). */
+  signal?: AbortSignal;
+  /** How long each pass sends (ms); default PASS_MS, or SHAKEDOWN_CALIBRATE_PASS_MS ("fidelity,capacity", for tests). */
+  passMs?: { fidelity: number; capacity: number };
+}
+
+export interface Calibration {
+  concurrency: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Client TTFT − simulator's first-token write (ms), one pass at `concurrency`. */
+  clientAddedTtftMs?: Summary;
+  capacity: {
+    /** Concurrency of the capacity pass (at least 64, so the simulator is not the limit by pacing). */
+    concurrency: number;
+    chunksPerSec: number;
+    requestsPerSec: number;
+    /** Share of one core the client process used during the pass (0..1+). */
+    clientCpu: number;
+    /** "client" when the client used most of a core (≥ 85 %): the figure is its limit. */
+    limitedBy: "client" | "simulator";
+  };
+  /** Requests that failed during calibration (should be 0). */
+  failed: number;
+  durationMs: number;
+}
+
+/** A client CPU share at or above this means the client, not the simulator, set the pace. */
+export const CLIENT_BOUND_CPU = 0.85;
+
+/** The simulators' child process: their URLs, the ground truth they logged, and a way to stop them. */
+interface SimChild {
+  urls: string[];
+  truth(): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+async function startSimChild(options: StartSimulatorOptions[]): Promise<SimChild> {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith(".ts");
+  const script = join(dirname(here), fromSource ? "sim-process.ts" : "sim-process.js");
+  const child: ChildProcess = fork(script, [JSON.stringify(options)], {
+    execArgv: fromSource ? ["--import", "tsx"] : [],
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const next = <T>(pick: (m: Record<string, unknown>) => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        const v = pick(m as Record<string, unknown>);
+        if (v === undefined) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(v);
+      };
+      const onExit = (code: number | null) => reject(new Error(`calibration simulator exited (${code}): ${stderr.trim().slice(0, 500)}`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  const ports = await next((m) => m["ports"] as number[] | undefined);
+  return {
+    urls: ports.map((port) => `http://127.0.0.1:${port}/v1`),
+    async truth() {
+      const p = next((m) => m["truth"] as [string, number][] | undefined);
+      child.send("truth");
+      return new Map(await p);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.send("close");
+      }),
+  };
+}
+
+/** One closed-loop pass: `concurrency` in flight for `durationMs`; results, span and the client's CPU. */
+async function pass(client: ChatClient, opts: CalibrationOptions, concurrency: number, durationMs: number, seed: number) {
+  const prompt = promptFactory(opts.inputTokens, seed);
+  const signal = opts.signal ?? new AbortController().signal;
+  // Every request in flight listens to the signal.
+  setMaxListeners(0, signal);
+  const results: ChatResult[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runStage(
+    { mode: "closed", rate: 1, burstiness: 1, concurrency, requests: 1_000_000, durationMs, rampUpMs: 0, seed },
+    async (i) => {
+      results.push(
+        await client.chat({
+          model: "shakedown-sim",
+          messages: [{ role: "user", content: prompt(i) }],
+          stream: true,
+          maxTokens: opts.outputTokens,
+          extraBody: { min_tokens: opts.outputTokens, ignore_eos: true },
+          signal,
+        }),
+      );
+    },
+    signal,
+  );
+  const spanMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { results, spanMs, cpuShare: (cpu.user + cpu.system) / 1000 / spanMs };
+}
+
+/**
+ * Steps of the fidelity pass (ms): a token per stream every 5 ms, busier than most servers
+ * under load (20-50 ms), so the floor it measures errs on the high side.
+ */
+export const CALIBRATION_STEP_MS = 5;
+
+/** How long each pass sends (ms): requests in flight then end; bounded so a run's preamble stays short. */
+export const PASS_MS = { fidelity: 3000, capacity: 2000 } as const;
+
+/** Simulator settings for calibration: room for every sequence at once, nothing queued. */
+function simOptions(opts: CalibrationOptions, seqs: number, stepMs: number): StartSimulatorOptions {
+  const perSeq = opts.inputTokens + opts.outputTokens + 64;
+  return {
+    profile: "fast",
+    maxNumSeqs: seqs,
+    maxNumBatchedTokens: Math.max(8192, opts.inputTokens * 4),
+    decodeStepMs: stepMs,
+    decodeStepMsPerSeq: 0,
+    overheadMs: 0,
+    maxModelLen: perSeq,
+    kvBlocks: Math.ceil((seqs * perSeq) / 16) + 64,
+    prefixCaching: false,
+    scriptedAnswers: false,
+  };
+}
+
+/** Pass durations from SHAKEDOWN_CALIBRATE_PASS_MS="fidelity,capacity" (ms), else PASS_MS. */
+export function passDurations(env: NodeJS.ProcessEnv = process.env): { fidelity: number; capacity: number } {
+  const raw = env["SHAKEDOWN_CALIBRATE_PASS_MS"];
+  const [f, c] = (raw ?? "").split(",").map(Number);
+  return raw && f! > 0 && c! > 0 ? { fidelity: f!, capacity: c! } : { ...PASS_MS };
+}
+
+/** Measures the client's noise floor and ingest capacity at the given concurrency and lengths. */
+export async function calibrateClient(opts: CalibrationOptions): Promise<Calibration> {
+  const t0 = performance.now();
+  const passMs = opts.passMs ?? passDurations();
+  if (opts.signal?.aborted) throw new Error("calibration: stopped before it started");
+  const timeouts = { connectMs: 10_000, firstByteMs: 60_000, betweenTokensMs: 60_000, totalMs: 300_000 };
+  const capConcurrency = Math.max(64, opts.concurrency);
+
+  // One child process, two simulators: one pacing tokens as a server under load does (fidelity,
+  // at the run's concurrency), one streaming as fast as it can (capacity).
+  const sims = await startSimChild([simOptions(opts, opts.concurrency, CALIBRATION_STEP_MS), simOptions(opts, capConcurrency, 1e-3)]);
+  const pacedClient = createClient({ baseUrl: sims.urls[0]!, timeouts, maxConnections: Math.max(opts.concurrency, 1) });
+  const flatClient = createClient({ baseUrl: sims.urls[1]!, timeouts, maxConnections: capConcurrency });
+  let fidelity: Awaited<ReturnType<typeof pass>>;
+  let capacity: Awaited<ReturnType<typeof pass>>;
+  let truth: Map<string, number>;
+  try {
+    fidelity = await pass(pacedClient, opts, opts.concurrency, passMs.fidelity, 1);
+    truth = await sims.truth();
+    capacity = await pass(flatClient, opts, capConcurrency, passMs.capacity, 2);
+  } finally {
+    await Promise.all([pacedClient.close(), flatClient.close()]);
+    await sims.close();
+  }
+
+  const added = clientAddedTtftMs(fidelity.results, truth);
+  const ok = capacity.results.filter((r) => r.ok);
+  const chunks = ok.reduce((a, r) => a + r.chunkTimes.length, 0);
+  const failed = fidelity.results.filter((r) => !r.ok).length + capacity.results.length - ok.length;
+  const summary = summarize(added);
+  return {
+    concurrency: opts.concurrency,
+    inputTokens: opts.inputTokens,
+    outputTokens: opts.outputTokens,
+    ...(summary ? { clientAddedTtftMs: summary } : {}),
+    capacity: {
+      concurrency: capConcurrency,
+      chunksPerSec: (chunks * 1000) / capacity.spanMs,
+      requestsPerSec: (ok.length * 1000) / capacity.spanMs,
+      clientCpu: capacity.cpuShare,
+      limitedBy: capacity.cpuShare >= CLIENT_BOUND_CPU ? "client" : "simulator",
+    },
+    failed,
+    durationMs: performance.now() - t0,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The servers of a calibration, in a child process: the client must not share its event
+ * loop with them, or it would measure their work as its own. Started by calibrate/index.ts
+ * with fork(); argv[2] holds a JSON array of simulator options, one simulator each.
+ *
+ * Messages: it sends { ports } once all listen; on "truth" it answers { truth: [id, epochMs][] }
+ * (the instants the simulators wrote each response's first token) and forgets them; on
+ * "close" it closes and exits.
+ */
+import { startSimulator, type StartSimulatorOptions } from "../sim/server.js";
+
+const optionSets = JSON.parse(process.argv[2] ?? "[{}]") as StartSimulatorOptions[];
+let truth: [string, number][] = [];
+const sims = await Promise.all(
+  optionSets.map((o) => startSimulator({ ...o, port: 0, onFirstTokenWritten: (id, at) => void truth.push([id, at]) })),
+);
+const closeAll = () => void Promise.all(sims.map((s) => s.close())).then(() => process.exit(0));
+process.send!({ ports: sims.map((s) => s.port) });
+process.on("message", (msg) => {
+  if (msg === "truth") {
+    process.send!({ truth });
+    truth = [];
+  } else if (msg === "close") closeAll();
+});
+// The parent went away: no orphan.
+process.on("disconnect", closeAll);

@@ -1,0 +1,132 @@
+/**
+ * Sends a stage of load on time: the dispatcher behind the load scenario and calibration.
+ *
+ * Open loop: the whole arrival schedule is computed before the clock starts; the dispatcher
+ * sleeps to absolute deadlines (start + offset, never a sum of sleeps) and sends each
+ * request at its intended time, with at most `concurrency` in flight; a request that finds
+ * no free slot waits for one and that wait is passed on to be recorded.
+ * Closed loop: `concurrency` workers send back to back; with a ramp-up, worker k starts
+ * k/concurrency of the way through it.
+ */
+import type { LoadStage } from "../store/records.js";
+import { arrivalSchedule, type ArrivalMode } from "./arrivals.js";
+
+/** Below this many ms before a deadline the dispatcher stops using timers and yields until it. */
+const SPIN_MS = 2;
+
+/** Resolves at performance.now() ≥ deadline, or at once when the signal aborts. */
+export function sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      if (signal.aborted) return resolve();
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        signal.removeEventListener("abort", onAbort);
+        return resolve();
+      }
+      // Timers fire late by up to a millisecond or so: sleep with one until close, then yield
+      // to the event loop (I/O keeps flowing) until the deadline.
+      if (left > SPIN_MS) timer = setTimeout(tick, left - SPIN_MS);
+      else setImmediate(tick);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    tick();
+  });
+}
+
+/** A counting semaphore: at most `size` holders; waiters are served in order. */
+class Slots {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  /** True when a slot was taken at once. */
+  tryAcquire(): boolean {
+    if (this.free > 0) {
+      this.free--;
+      return true;
+    }
+    return false;
+  }
+  acquire(): Promise<void> {
+    if (this.tryAcquire()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** What one stage runs: a closed loop at a concurrency, or an open loop at a rate. */
+export interface StagePlan {
+  /** Set for a sweep's stages only (records then carry it). */
+  stage?: LoadStage;
+  mode: "closed" | ArrivalMode;
+  rate: number;
+  burstiness: number;
+  concurrency: number;
+  requests: number;
+  durationMs?: number;
+  rampUpMs: number;
+  seed: number;
+}
+
+export type Timing = { intendedSendPerfMs?: number; slotWaitMs?: number };
+export type Send = (index: number, timing: Timing) => Promise<void>;
+
+/** Runs one stage's sends; resolves when every request it sent has ended. */
+export async function runStage(plan: StagePlan, send: Send, signal: AbortSignal): Promise<void> {
+  const n = plan.requests;
+  // The schedule is computed before the clock starts: nothing is computed between sends.
+  const schedule =
+    plan.mode === "closed"
+      ? []
+      : arrivalSchedule({ mode: plan.mode, rate: plan.rate, burstiness: plan.burstiness, requests: n, seed: plan.seed, rampUpMs: plan.rampUpMs });
+  const start = performance.now();
+  const stopAt = plan.durationMs !== undefined ? start + plan.durationMs : Number.POSITIVE_INFINITY;
+
+  if (plan.mode !== "closed") {
+    const slots = new Slots(plan.concurrency);
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; i < n; i++) {
+      const intended = start + schedule[i]!;
+      if (intended >= stopAt || signal.aborted) break;
+      await sleepUntil(intended, signal);
+      if (signal.aborted) break;
+      let slotWaitMs: number | undefined;
+      if (!slots.tryAcquire()) {
+        const t0 = performance.now();
+        await slots.acquire();
+        slotWaitMs = performance.now() - t0;
+        if (signal.aborted) {
+          slots.release();
+          break;
+        }
+      }
+      const p: Promise<void> = send(i, { intendedSendPerfMs: intended, ...(slotWaitMs !== undefined ? { slotWaitMs } : {}) }).finally(() => {
+        slots.release();
+        inFlight.delete(p);
+      });
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+    return;
+  }
+  let next = 0;
+  const workers = Math.min(plan.concurrency, n);
+  const worker = async (k: number) => {
+    // Ramp-up: worker k joins k/workers of the way through it.
+    if (plan.rampUpMs > 0 && k > 0) await sleepUntil(start + (plan.rampUpMs * k) / workers, signal);
+    while (next < n && !signal.aborted && performance.now() < stopAt) await send(next++, {});
+  };
+  await Promise.all(Array.from({ length: workers }, (_, k) => worker(k)));
+}
+
