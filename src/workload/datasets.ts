@@ -1,0 +1,695 @@
+/**
+ * Request sources of the load scenario: synthetic prompts of exact token lengths, a
+ * ShareGPT JSON file (vLLM's `--dataset-name sharegpt`), or a JSONL file of prompts.
+ *
+ * `loadDataset(cfg, requests)` does all the work up front (before the clock starts) and
+ * returns `{ get, info }`: `get(i)` gives request i, deterministically by seed, and is cheap
+ * (no tokenizing; microseconds), so the driver may call it just before sending each request;
+ * `info` says what was read, used and skipped (and why), for the report.
+ *
+ * - synthetic: each prompt is a string of whole words, every one a single token with or
+ *   without its leading space in the named tokenizer. The tokenizers' pre-tokenizer (the
+ *   GPT-4-style split regex of Qwen3 and Llama 3) cuts the text before every " word", and
+ *   BPE never merges across those cuts, so a prompt of n words is exactly n tokens, by
+ *   construction, with no encoding per request. The loader still checks it: it re-encodes a
+ *   few prompts in full, and should any count differ (a future tokenizer) it switches to
+ *   fitting every prompt by re-encoding (adding or removing filler words until the count
+ *   is exact; slower: a few ms a prompt of 1k tokens). Layout of a prompt:
+ *   `[shared prefix: prefix_tokens words][nonce: L words][filler]`. The nonce writes the
+ *   request index in base V, least significant digit first (V = 237 words in Qwen3 and
+ *   Llama 3; L = the fewest words that number `requests` indexes), so two prompts share
+ *   nothing past the prefix but at most L − 1 nonce tokens, and no prefix cache serves one
+ *   from another. Indexes past V^L wrap (duplicates). With `approx` the lengths are
+ *   estimates (4 characters a token), as the old `prompts.ts` did.
+ * - sharegpt: the file is one JSON array. It is scanned in chunks (never read whole: the
+ *   650 MB ShareGPT_V3 would not fit one JavaScript string), keeping only each entry's byte
+ *   span (≈ 30 bytes an entry); entries are then read, parsed and tokenized in seeded
+ *   shuffled order until `requests` of them pass the filters, so the cost grows with the
+ *   requests used, not the file. Tokenizing is ≈ 3-7 µs a token (≈ 2-4 s for 1000
+ *   requests of ShareGPT). Prompt = the first human turn; outputTokens = the token length
+ *   of the first reply after it.
+ * - jsonl: streamed line by line and validated whole (every line is checked, so a bad line
+ *   anywhere is reported); entries are held in memory; only the ones used are tokenized.
+ *
+ * File sources cycle when `requests` exceeds the usable entries: request i is entry
+ * (i mod used) of the seeded shuffle, and repeats of a prompt can hit a prefix cache
+ * (`info.notes` says so). Every user mistake throws ConfigError (file:line where there is
+ * one). Token counts here size the workload; the server's usage is what the report counts.
+ */
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { ConfigError } from "../errors.js";
+import { mulberry32 } from "../metrics/bootstrap.js";
+import type { WireMessage } from "../wire/openai.js";
+import { APPROX_CHARS_PER_TOKEN, loadTokenizer, type TextTokenizer, type TokenizerName } from "./tokenizers.js";
+
+export const DATASET_SOURCES = ["synthetic", "sharegpt", "jsonl"] as const;
+export type DatasetSource = (typeof DATASET_SOURCES)[number];
+
+export interface DatasetRequest {
+  messages: WireMessage[];
+  /** Prompt tokens as counted by the tokenizer on the message contents (no chat template), when a real tokenizer counted them. */
+  inputTokens?: number;
+  /** Reply length to ask (max_tokens; with min_tokens + ignore_eos for exact lengths); undefined = the scenario's output_tokens. */
+  outputTokens?: number;
+}
+
+export interface SyntheticDatasetConfig {
+  source: "synthetic";
+  input_tokens: number;
+  output_tokens: number;
+  tokenizer: TokenizerName;
+  /** Uniform spread of the input length: [n·(1−s), n·(1+s)], 0 ≤ s < 1 (vLLM's range ratio). Default 0. */
+  input_spread?: number;
+  output_spread?: number;
+  seed: number;
+  /** A prefix of this many tokens shared by every prompt (to exercise a prefix cache). Default 0. */
+  prefix_tokens?: number;
+}
+
+export interface ShareGptDatasetConfig {
+  source: "sharegpt";
+  path: string;
+  seed: number;
+  /** Skip entries whose prompt has more tokens than this. */
+  max_input_tokens?: number;
+  /** Skip entries whose reply has more tokens than this. */
+  max_output_tokens?: number;
+  /** Counts tokens for the filters and the reply lengths; default approx. */
+  tokenizer?: TokenizerName;
+}
+
+export interface JsonlDatasetConfig {
+  source: "jsonl";
+  path: string;
+  seed: number;
+  /** Counts prompt tokens (inputTokens); default approx (no counts). */
+  tokenizer?: TokenizerName;
+}
+
+export type DatasetConfig = SyntheticDatasetConfig | ShareGptDatasetConfig | JsonlDatasetConfig;
+
+/** What a dataset read, used and skipped, for the report. */
+export interface DatasetInfo {
+  source: DatasetSource;
+  /** The file, for file sources. */
+  path?: string;
+  tokenizer: TokenizerName;
+  /** True when inputTokens are exact counts by a real tokenizer (false: estimates or none). */
+  exactCounts: boolean;
+  /** Entries in the file (synthetic: the requests asked for). */
+  entries: number;
+  /** Entries looked at to fill the requests (ShareGPT stops once it has enough). */
+  examined: number;
+  /** Distinct entries the requests use (requests past this cycle over them). */
+  used: number;
+  /** Entries left out, by reason (see SKIP_REASONS). */
+  skipped: Record<string, number>;
+  /** Plain-language remarks worth a line in the report. */
+  notes: string[];
+}
+
+export interface LoadedDataset {
+  /** Request i (any i ≥ 0; deterministic by seed). Cheap: no tokenizing. */
+  get(index: number): DatasetRequest;
+  info: DatasetInfo;
+}
+
+/** Why an entry was skipped (keys of DatasetInfo.skipped). */
+export const SKIP_REASONS = {
+  too_few_turns: "fewer than 2 turns",
+  no_prompt_reply: "no human turn followed by a reply",
+  empty_text: "empty prompt or reply",
+  prompt_too_short: "prompt under 4 tokens",
+  output_too_short: "reply under 4 tokens",
+  prompt_too_long: "prompt over max_input_tokens",
+  output_too_long: "reply over max_output_tokens",
+} as const;
+export type SkipReason = keyof typeof SKIP_REASONS;
+
+/** vLLM's shortest prompt and reply kept from ShareGPT (is_valid_sequence's min_len). */
+export const SHAREGPT_MIN_TOKENS = 4;
+
+const CODE = "SHAKEDOWN_DATASET_INVALID";
+
+/** Loads a dataset (see the file's comment). Throws ConfigError on any bad input. */
+export async function loadDataset(cfg: DatasetConfig, requests: number): Promise<LoadedDataset> {
+  if (!Number.isInteger(requests) || requests < 1) throw new RangeError(`requests must be a positive integer, got ${requests}`);
+  if (!Number.isInteger(cfg.seed)) throw new ConfigError(`dataset: seed must be an integer, got ${cfg.seed}`, CODE);
+  const loaded = cfg.source === "synthetic" ? await loadSynthetic(cfg, requests) : cfg.source === "sharegpt" ? await loadShareGpt(cfg, requests) : await loadJsonl(cfg, requests);
+  const get = loaded.get;
+  return {
+    info: loaded.info,
+    get(index) {
+      if (!Number.isInteger(index) || index < 0) throw new RangeError(`dataset request index must be a non-negative integer, got ${index}`);
+      return get(index);
+    },
+  };
+}
+
+// ───────────────────────────── seeded helpers ─────────────────────────────
+
+/** A 32-bit integer hash (a murmur3 finaliser): well-mixed seeds for per-index streams. */
+function mix32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** A uniform in [0, 1) for (seed, stream, index), with no state: any index, any order. */
+function uniformAt(seed: number, stream: number, index: number): number {
+  return mix32(mix32(mix32(seed >>> 0) ^ stream) ^ (index >>> 0)) / 4294967296;
+}
+
+/** Shuffles in place, seeded (Fisher-Yates), and returns the array. */
+function shuffleInPlace<A extends { [i: number]: unknown; length: number }>(xs: A, seed: number): A {
+  const rand = mulberry32(seed ^ 0x5ca1ab1e);
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = xs[i];
+    xs[i] = xs[j];
+    xs[j] = t;
+  }
+  return xs;
+}
+
+/** A seeded permutation of 0..n−1. */
+function shuffledIndexes(n: number, seed: number): Uint32Array {
+  return shuffleInPlace(Uint32Array.from({ length: n }, (_, i) => i), seed);
+}
+
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  return shuffleInPlace(xs.slice(), seed);
+}
+
+/** Integer length in [floor(n(1−s)), ceil(n(1+s))], uniform (vLLM's random dataset). */
+function spreadRange(n: number, spread: number, min: number): [number, number] {
+  return [Math.max(min, Math.floor(n * (1 - spread))), Math.max(min, Math.ceil(n * (1 + spread)))];
+}
+
+function cyclingNote(used: number, requests: number): string[] {
+  if (requests <= used) return [];
+  const times = (requests / used).toFixed(1);
+  return [`${used} usable entries for ${requests} requests: each prompt is sent about ${times} times, and repeats can be served by a prefix cache`];
+}
+
+// ───────────────────────────── synthetic ─────────────────────────────
+
+/**
+ * Common English words, lowercase letters only. Those that are one token both alone and
+ * after a space in the tokenizer at hand make the vocabulary (237 of 243 in Qwen3 and Llama 3).
+ */
+const WORDS = (
+  "the of and to in is was for on that with as by at from it be this are or an not which have has had but were " +
+  "their they one all its been more also can there when who would other into time some what first new only after " +
+  "may most over years two these any than such about used between many where both during through before made year " +
+  "well then under while three city state people work world part found because each same since area life known " +
+  "including later him them few very based using own high long way group along four among family school country war " +
+  "number small national age water system point form show story play place great home team game south north east " +
+  "west early late name music day hand line light road power office house head body side market case field idea " +
+  "order party level view model request server token batch cache block queue load step time page data table list " +
+  "river stone green blue red black white open close start end left right top bottom round square paper glass " +
+  "summer winter spring autumn morning evening night garden window door floor wall bridge street train plane ship " +
+  "bread milk apple coffee tea sugar salt fire wind rain snow cloud sun moon star tree flower grass bird fish horse " +
+  "dog cat mouse book letter word sound voice song dance picture color plan rule test price cost value money bank"
+).split(" ");
+
+/** The smallest number of words of base `v` that write every index below `requests`. */
+function nonceLength(requests: number, v: number): number {
+  let len = 1;
+  let span = v;
+  while (span < requests) {
+    len++;
+    span *= v;
+  }
+  return len;
+}
+
+interface SyntheticPlan {
+  /** Prompt tokens of request i. */
+  inputAt(i: number): number;
+  outputAt(i: number): number;
+  minInput: number;
+  maxInput: number;
+}
+
+function syntheticPlan(cfg: SyntheticDatasetConfig): SyntheticPlan {
+  const inSpread = cfg.input_spread ?? 0;
+  const outSpread = cfg.output_spread ?? 0;
+  for (const [k, v] of [["input_spread", inSpread], ["output_spread", outSpread]] as const) {
+    if (!(v >= 0 && v < 1)) throw new ConfigError(`dataset: ${k} must be at least 0 and below 1 (a fraction of the length), got ${v}`, CODE);
+  }
+  for (const [k, v] of [["input_tokens", cfg.input_tokens], ["output_tokens", cfg.output_tokens]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`dataset: ${k} must be a positive integer, got ${v}`, CODE);
+  }
+  const [inLo, inHi] = spreadRange(cfg.input_tokens, inSpread, 1);
+  const [outLo, outHi] = spreadRange(cfg.output_tokens, outSpread, 1);
+  const seed = cfg.seed;
+  return {
+    inputAt: (i) => (inLo === inHi ? inLo : inLo + Math.floor(uniformAt(seed, 0x11, i) * (inHi - inLo + 1))),
+    outputAt: (i) => (outLo === outHi ? outLo : outLo + Math.floor(uniformAt(seed, 0x22, i) * (outHi - outLo + 1))),
+    minInput: inLo,
+    maxInput: inHi,
+  };
+}
+
+/** The words of `count` seeded draws from `vocab`. */
+function drawWords(vocab: readonly string[], count: number, rand: () => number): string[] {
+  return Array.from({ length: count }, () => vocab[Math.floor(rand() * vocab.length)]!);
+}
+
+async function loadSynthetic(cfg: SyntheticDatasetConfig, requests: number): Promise<LoadedDataset> {
+  const plan = syntheticPlan(cfg);
+  const prefixTokens = cfg.prefix_tokens ?? 0;
+  if (!Number.isInteger(prefixTokens) || prefixTokens < 0) throw new ConfigError(`dataset: prefix_tokens must be a non-negative integer, got ${prefixTokens}`, CODE);
+  const tok = await loadTokenizer(cfg.tokenizer);
+  const info: DatasetInfo = { source: "synthetic", tokenizer: tok.name, exactCounts: tok.exact, entries: requests, examined: requests, used: requests, skipped: {}, notes: [] };
+  const make = tok.exact ? exactSynthetic(tok, cfg, plan, prefixTokens, requests, info) : approxSynthetic(cfg, plan, prefixTokens, requests);
+  return { get: make, info };
+}
+
+const vocabularies = new WeakMap<TextTokenizer, string[]>();
+
+/** Words that are a single token both alone and after a space: joined by spaces, n words = n tokens. */
+function singleTokenWords(tok: TextTokenizer): string[] {
+  let v = vocabularies.get(tok);
+  if (!v) {
+    v = WORDS.filter((w, i) => WORDS.indexOf(w) === i && tok.count(w) === 1 && tok.count(" " + w) === 1);
+    vocabularies.set(tok, v);
+  }
+  return v;
+}
+
+function exactSynthetic(tok: TextTokenizer, cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefixTokens: number, requests: number, info: DatasetInfo): (i: number) => DatasetRequest {
+  const vocab = singleTokenWords(tok);
+  if (vocab.length < 32) throw new Error(`tokenizer ${tok.name}: only ${vocab.length} single-token words; synthetic prompts need a vocabulary`);
+  const nonceVocab = shuffled(vocab, cfg.seed ^ 0x6e6f6e63);
+  const v = nonceVocab.length;
+  const nonceLen = nonceLength(requests, v);
+  const fixed = prefixTokens + nonceLen;
+  if (plan.minInput < fixed) {
+    throw new ConfigError(
+      `dataset: prompts of ${plan.minInput} tokens (input_tokens with its spread) cannot hold the shared prefix (${prefixTokens} tokens) and the ${nonceLen}-token nonce that keeps ${requests} prompts distinct; raise input_tokens to at least ${fixed}, or lower prefix_tokens or input_spread`,
+      CODE,
+    );
+  }
+  const rand = mulberry32(cfg.seed ^ 0x7e47);
+  // Every piece is " word" (leading space); the content drops the very first space.
+  const prefix = prefixTokens > 0 ? " " + drawWords(vocab, prefixTokens, rand).join(" ") : "";
+  const fillerCount = plan.maxInput - fixed;
+  const filler = drawWords(vocab, fillerCount, rand);
+  // offsets[k] = length of the filler's first k words, each with its leading space.
+  const offsets = new Uint32Array(fillerCount + 1);
+  for (let k = 0; k < fillerCount; k++) offsets[k + 1] = offsets[k]! + 1 + filler[k]!.length;
+  const fillerText = fillerCount > 0 ? " " + filler.join(" ") : "";
+  const salt = Array.from({ length: nonceLen }, (_, j) => Math.floor(uniformAt(cfg.seed, 0x33 + j, 0) * v));
+
+  const nonce = (index: number): string => {
+    let s = "";
+    let x = index;
+    for (let j = 0; j < nonceLen; j++) {
+      s += " " + nonceVocab[(x + salt[j]!) % v]!;
+      x = Math.floor(x / v);
+    }
+    return s;
+  };
+  const build = (index: number, n: number): string => (prefix + nonce(index) + fillerText.slice(0, offsets[n - fixed]!)).slice(1);
+
+  // The construction is exact by the pre-tokenizer's rule; check it on a few prompts anyway.
+  const samples: [number, number][] = [[0, plan.maxInput], [requests - 1, plan.minInput]];
+  const fits = samples.every(([i, n]) => tok.count(build(i, n)) === n);
+  if (!fits) info.notes.push(`the ${tok.name} tokenizer does not split these prompts at word boundaries; each prompt is fitted by re-encoding it (slower)`);
+
+  /** Re-encodes and adds or drops filler words until the prompt is n tokens. */
+  const fit = (index: number, n: number): string => {
+    let words = Math.min(n - fixed, fillerCount);
+    const head = prefix + nonce(index);
+    const text = (k: number): string => (head + fillerText.slice(0, offsets[k]!)).slice(1);
+    let count = tok.count(text(words));
+    for (let tries = 0; count !== n && tries < 64; tries++) {
+      words = Math.max(0, Math.min(fillerCount, words + (n - count)));
+      count = tok.count(text(words));
+    }
+    if (count !== n) throw new Error(`synthetic prompt ${index}: could not fit ${n} ${tok.name} tokens (got ${count})`);
+    return text(words);
+  };
+
+  return (index) => {
+    const n = plan.inputAt(index);
+    const content = fits ? build(index, n) : fit(index, n);
+    return { messages: [{ role: "user", content }], inputTokens: n, outputTokens: plan.outputAt(index) };
+  };
+}
+
+/** Estimated lengths: about 4 characters a token; the shared prefix, the nonce words, then filler. */
+function approxSynthetic(cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefixTokens: number, requests: number): (i: number) => DatasetRequest {
+  const rand = mulberry32(cfg.seed ^ 0x7e47);
+  const chars = (tokens: number): number => tokens * APPROX_CHARS_PER_TOKEN;
+  const wordsText = (len: number): string => {
+    let s = "";
+    while (s.length < len + 1) s += " " + WORDS[Math.floor(rand() * WORDS.length)]!;
+    return s.slice(1, len + 1);
+  };
+  const prefix = prefixTokens > 0 ? wordsText(chars(prefixTokens) - 1) + " " : "";
+  const filler = wordsText(chars(plan.maxInput));
+  const nonceVocab = shuffled([...new Set(WORDS)], cfg.seed ^ 0x6e6f6e63);
+  const v = nonceVocab.length;
+  const nonceLen = nonceLength(requests, v);
+  const salt = Array.from({ length: nonceLen }, (_, j) => Math.floor(uniformAt(cfg.seed, 0x33 + j, 0) * v));
+  return (index) => {
+    let nonce = "";
+    for (let j = 0, x = index; j < nonceLen; j++, x = Math.floor(x / v)) nonce += nonceVocab[(x + salt[j]!) % v]! + " ";
+    const n = plan.inputAt(index);
+    const room = Math.max(0, chars(n) - prefix.length - nonce.length);
+    return { messages: [{ role: "user", content: prefix + nonce + filler.slice(0, room) }], outputTokens: plan.outputAt(index) };
+  };
+}
+
+// ───────────────────────────── file helpers ─────────────────────────────
+
+async function checkFile(path: string, what: string): Promise<number> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new ConfigError(`${path}: not a file; the dataset path must name a ${what} file`, CODE);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message;
+    throw new ConfigError(`${path}: cannot read the dataset (${why}); check the dataset path (relative paths are from the current directory)`, CODE);
+  }
+  return size;
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "string") return "a string";
+  return typeof x === "object" ? "an object" : `a ${typeof x}`;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// ───────────────────────────── ShareGPT ─────────────────────────────
+
+/** Byte spans of the elements of the file's top-level JSON array, with their first lines. */
+interface ArrayIndex {
+  starts: number[];
+  ends: number[];
+  lines: number[];
+}
+
+const BYTE = {
+  lf: 0x0a, cr: 0x0d, tab: 0x09, space: 0x20, quote: 0x22, backslash: 0x5c, comma: 0x2c,
+  lbrace: 0x7b, rbrace: 0x7d, lbracket: 0x5b, rbracket: 0x5d,
+} as const;
+
+const isSpace = (b: number): boolean => b === BYTE.space || b === BYTE.lf || b === BYTE.cr || b === BYTE.tab;
+
+/**
+ * Scans a file holding one JSON array of objects, chunk by chunk, and records where each
+ * element starts and ends. It follows strings and nesting only; each element's own syntax
+ * is checked when it is parsed. UTF-8 continuation bytes are ≥ 0x80, so they never look
+ * like a quote or a bracket.
+ */
+async function indexJsonArray(path: string): Promise<ArrayIndex> {
+  const out: ArrayIndex = { starts: [], ends: [], lines: [] };
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    let pos = 0;
+    let line = 1;
+    let state: "before" | "array" | "after" = "before";
+    let depth = 0;
+    let inString = false;
+    let escape = false;
+    let first = true;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      const view = buf.subarray(0, bytesRead);
+      let i = 0;
+      if (first && bytesRead >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3; // BOM
+      first = false;
+      // Next quote and backslash at or after i, found natively and cached (strings are most of the bytes).
+      let nextQuote = -1;
+      let nextBackslash = -1;
+      while (i < bytesRead) {
+        if (inString) {
+          if (escape) {
+            escape = false;
+            i++;
+            continue;
+          }
+          if (nextQuote < i) nextQuote = view.indexOf(BYTE.quote, i) >>> 0; // -1 → 2^32 − 1: past the chunk
+          if (nextBackslash < i) nextBackslash = view.indexOf(BYTE.backslash, i) >>> 0;
+          if (nextBackslash < nextQuote && nextBackslash < bytesRead) {
+            escape = true;
+            i = nextBackslash + 1;
+          } else if (nextQuote < bytesRead) {
+            inString = false;
+            i = nextQuote + 1;
+          } else i = bytesRead; // the string goes on in the next chunk
+          continue;
+        }
+        const b = buf[i]!;
+        i++;
+        if (b === BYTE.lf) line++;
+        if (depth >= 2) {
+          if (b === BYTE.quote) inString = true;
+          else if (b === BYTE.lbrace || b === BYTE.lbracket) depth++;
+          else if (b === BYTE.rbrace || b === BYTE.rbracket) {
+            depth--;
+            if (depth === 1) out.ends.push(pos + i);
+          }
+          continue;
+        }
+        if (isSpace(b)) continue;
+        if (state === "before") {
+          if (b === BYTE.lbracket) {
+            state = "array";
+            depth = 1;
+            continue;
+          }
+          const what = b === BYTE.lbrace ? "a JSON object" : "not a JSON array";
+          throw new ConfigError(
+            `${path}:${line}: ${what}; a ShareGPT file is one JSON array: [{"id": …, "conversations": [{"from": "human", "value": …}, {"from": "gpt", "value": …}]}, …]` +
+              (b === BYTE.lbrace ? ' (one JSON object a line is the jsonl source: {"prompt": …} or {"messages": […]})' : ""),
+            CODE,
+          );
+        }
+        if (state === "after") throw new ConfigError(`${path}:${line}: unexpected content after the closing "]" of the array`, CODE);
+        // depth 1: between elements of the top-level array.
+        if (b === BYTE.comma) continue;
+        if (b === BYTE.rbracket) {
+          state = "after";
+          depth = 0;
+          continue;
+        }
+        if (b === BYTE.lbrace) {
+          out.starts.push(pos + i - 1);
+          out.lines.push(line);
+          depth = 2;
+          continue;
+        }
+        throw new ConfigError(`${path}:${line}: entry ${out.starts.length + 1} is not an object; each ShareGPT entry is {"id": …, "conversations": [{"from": …, "value": …}, …]}`, CODE);
+      }
+      pos += bytesRead;
+    }
+    if (state === "before") throw new ConfigError(`${path}: empty file; a ShareGPT file is one JSON array of conversations`, CODE);
+    if (state === "array") throw new ConfigError(`${path}:${line}: the file ends inside the JSON array (truncated? a download cut short?)`, CODE);
+  } finally {
+    await fh.close();
+  }
+  return out;
+}
+
+/** Speakers of a prompt, and of a reply, in ShareGPT files (ShareGPT_V3 has human, gpt, system, chatgpt, bing, bard). */
+const HUMAN_FROM = new Set(["human", "user"]);
+const REPLY_FROM = new Set(["gpt", "assistant", "chatgpt", "bing", "bard", "model"]);
+
+type ShareGptPick = { prompt: string; reply: string } | { skip: SkipReason };
+
+/** The first human turn and the first reply after it, or why the entry has none. */
+function pickTurns(entry: unknown, where: string, n: number): ShareGptPick {
+  if (!isRecord(entry)) throw new ConfigError(`${where}: entry ${n} is ${describe(entry)}, not an object; each ShareGPT entry is {"id": …, "conversations": […]}`, CODE);
+  const conv = entry["conversations"];
+  if (!Array.isArray(conv)) {
+    throw new ConfigError(`${where}: entry ${n} has no "conversations" array (found ${conv === undefined ? "nothing" : describe(conv)}); each ShareGPT entry is {"id": …, "conversations": [{"from": "human", "value": …}, {"from": "gpt", "value": …}]}`, CODE);
+  }
+  conv.forEach((t, k) => {
+    if (!isRecord(t) || typeof t["from"] !== "string" || typeof t["value"] !== "string") {
+      throw new ConfigError(`${where}: entry ${n}, turn ${k + 1}: expected {"from": "<speaker>", "value": "<text>"}, found ${JSON.stringify(t).slice(0, 80)}`, CODE);
+    }
+  });
+  const turns = conv as { from: string; value: string }[];
+  if (turns.length < 2) return { skip: "too_few_turns" };
+  const h = turns.findIndex((t) => HUMAN_FROM.has(t.from.toLowerCase()));
+  const r = h < 0 ? -1 : turns.findIndex((t, k) => k > h && REPLY_FROM.has(t.from.toLowerCase()));
+  if (h < 0 || r < 0) return { skip: "no_prompt_reply" };
+  const prompt = turns[h]!.value;
+  const reply = turns[r]!.value;
+  if (prompt.trim() === "" || reply.trim() === "") return { skip: "empty_text" };
+  return { prompt, reply };
+}
+
+async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promise<LoadedDataset> {
+  await checkFile(cfg.path, "ShareGPT JSON");
+  for (const k of ["max_input_tokens", "max_output_tokens"] as const) {
+    const v = cfg[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= SHAREGPT_MIN_TOKENS)) throw new ConfigError(`dataset: ${k} must be an integer of at least ${SHAREGPT_MIN_TOKENS}, got ${v}`, CODE);
+  }
+  const index = await indexJsonArray(cfg.path);
+  const total = index.starts.length;
+  if (total === 0) throw new ConfigError(`${cfg.path}: the array is empty; a ShareGPT file holds conversations`, CODE);
+  if (index.ends.length !== total) throw new ConfigError(`${cfg.path}:${index.lines[index.lines.length - 1]}: the last entry is not closed`, CODE);
+
+  const tok = await loadTokenizer(cfg.tokenizer ?? "approx");
+  const order = shuffledIndexes(total, cfg.seed);
+  const skipped: Record<string, number> = {};
+  const used: DatasetRequest[] = [];
+  let examined = 0;
+  const fh = await open(cfg.path, "r");
+  try {
+    let buf = Buffer.allocUnsafe(1 << 16);
+    for (let k = 0; k < total && used.length < requests; k++) {
+      const e = order[k]!;
+      const start = index.starts[e]!;
+      const len = index.ends[e]! - start;
+      if (buf.length < len) buf = Buffer.allocUnsafe(len);
+      await fh.read(buf, 0, len, start);
+      const where = `${cfg.path}:${index.lines[e]}`;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(buf.toString("utf8", 0, len));
+      } catch (err) {
+        throw new ConfigError(`${where}: entry ${e + 1} is not valid JSON (${(err as Error).message})`, CODE);
+      }
+      examined++;
+      const pick = pickTurns(entry, where, e + 1);
+      const outcome = "skip" in pick ? pick.skip : judgeLengths(pick, tok, cfg);
+      if (typeof outcome === "string") {
+        skipped[outcome] = (skipped[outcome] ?? 0) + 1;
+        continue;
+      }
+      used.push(outcome);
+    }
+  } finally {
+    await fh.close();
+  }
+  if (used.length === 0) {
+    const why = Object.entries(skipped).map(([r, c]) => `${c} ${SKIP_REASONS[r as SkipReason]}`).join(", ");
+    throw new ConfigError(`${cfg.path}: no usable conversation among ${total} entries (skipped: ${why}); check the file, or loosen max_input_tokens / max_output_tokens`, CODE);
+  }
+  const info: DatasetInfo = {
+    source: "sharegpt", path: cfg.path, tokenizer: tok.name, exactCounts: tok.exact, entries: total, examined, used: used.length, skipped,
+    notes: [...(tok.exact ? [] : ["reply lengths are estimates (4 characters a token); name a tokenizer for exact ones"]), ...cyclingNote(used.length, requests)],
+  };
+  return { get: (i) => used[i % used.length]!, info };
+}
+
+/** vLLM's filters on one ShareGPT pair: the request, or the reason to skip it. */
+function judgeLengths(pair: { prompt: string; reply: string }, tok: TextTokenizer, cfg: ShareGptDatasetConfig): DatasetRequest | SkipReason {
+  const inputTokens = tok.count(pair.prompt);
+  if (inputTokens < SHAREGPT_MIN_TOKENS) return "prompt_too_short";
+  if (cfg.max_input_tokens !== undefined && inputTokens > cfg.max_input_tokens) return "prompt_too_long";
+  const outputTokens = tok.count(pair.reply);
+  if (outputTokens < SHAREGPT_MIN_TOKENS) return "output_too_short";
+  if (cfg.max_output_tokens !== undefined && outputTokens > cfg.max_output_tokens) return "output_too_long";
+  const req: DatasetRequest = { messages: [{ role: "user", content: pair.prompt }], outputTokens };
+  if (tok.exact) req.inputTokens = inputTokens;
+  return req;
+}
+
+// ───────────────────────────── JSONL ─────────────────────────────
+
+const JSONL_ROLES = new Set(["system", "user", "assistant"]);
+const JSONL_HELP = 'each line is {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}, with an optional "output_tokens"';
+
+interface JsonlEntry {
+  messages: WireMessage[];
+  outputTokens?: number;
+}
+
+/** One JSONL line to a request; throws ConfigError naming path:line. */
+function parseJsonlLine(text: string, where: string): JsonlEntry {
+  let x: unknown;
+  try {
+    x = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${where}: not JSON (${(e as Error).message}); ${JSONL_HELP}`, CODE);
+  }
+  if (!isRecord(x)) throw new ConfigError(`${where}: ${describe(x)}, not a JSON object; ${JSONL_HELP}`, CODE);
+  const hasPrompt = "prompt" in x;
+  const hasMessages = "messages" in x;
+  if (hasPrompt === hasMessages) throw new ConfigError(`${where}: ${hasPrompt ? 'both "prompt" and "messages"; give one' : 'neither "prompt" nor "messages"'}; ${JSONL_HELP}`, CODE);
+
+  let messages: WireMessage[];
+  if (hasPrompt) {
+    const p = x["prompt"];
+    if (typeof p !== "string" || p.trim() === "") throw new ConfigError(`${where}: "prompt" must be a non-empty string, found ${typeof p === "string" ? "an empty one" : describe(p)}`, CODE);
+    messages = [{ role: "user", content: p }];
+  } else {
+    const ms = x["messages"];
+    if (!Array.isArray(ms) || ms.length === 0) throw new ConfigError(`${where}: "messages" must be a non-empty array of {"role", "content"}, found ${Array.isArray(ms) ? "an empty array" : describe(ms)}`, CODE);
+    messages = ms.map((m, k): WireMessage => {
+      const at = `${where}: messages[${k}]`;
+      if (!isRecord(m)) throw new ConfigError(`${at} is ${describe(m)}, not {"role", "content"}`, CODE);
+      const role = m["role"];
+      if (typeof role !== "string" || !JSONL_ROLES.has(role)) throw new ConfigError(`${at}: role must be "system", "user" or "assistant", found ${JSON.stringify(role) ?? "nothing"}`, CODE);
+      const content = m["content"];
+      if (typeof content !== "string") throw new ConfigError(`${at}: content must be a string (plain text; content parts are not supported), found ${describe(content)}`, CODE);
+      const out: WireMessage = { role: role as WireMessage["role"], content };
+      if (typeof m["name"] === "string") out.name = m["name"];
+      return out;
+    });
+    if (!messages.some((m) => m.role === "user")) throw new ConfigError(`${where}: "messages" has no user message`, CODE);
+  }
+
+  const entry: JsonlEntry = { messages };
+  const keys = (["output_tokens", "max_tokens"] as const).filter((k) => x[k] !== undefined);
+  if (keys.length === 2) throw new ConfigError(`${where}: both "output_tokens" and "max_tokens"; give one`, CODE);
+  if (keys.length === 1) {
+    const v = x[keys[0]!];
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new ConfigError(`${where}: "${keys[0]}" must be a positive integer, found ${JSON.stringify(v)}`, CODE);
+    entry.outputTokens = v;
+  }
+  return entry;
+}
+
+async function loadJsonl(cfg: JsonlDatasetConfig, requests: number): Promise<LoadedDataset> {
+  await checkFile(cfg.path, "JSONL");
+  const entries: JsonlEntry[] = [];
+  const rl = createInterface({ input: createReadStream(cfg.path, { encoding: "utf8" }), crlfDelay: Infinity });
+  let line = 0;
+  for await (const raw of rl) {
+    line++;
+    const text = line === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+    if (text.trim() === "") continue;
+    entries.push(parseJsonlLine(text, `${cfg.path}:${line}`));
+  }
+  if (entries.length === 0) throw new ConfigError(`${cfg.path}: no prompts (the file is empty or blank); ${JSONL_HELP}`, CODE);
+
+  const tok = await loadTokenizer(cfg.tokenizer ?? "approx");
+  const order = shuffledIndexes(entries.length, cfg.seed);
+  const usedCount = Math.min(entries.length, requests);
+  const used: DatasetRequest[] = [];
+  for (let k = 0; k < usedCount; k++) {
+    const e = entries[order[k]!]!;
+    const req: DatasetRequest = { messages: e.messages };
+    if (tok.exact) req.inputTokens = e.messages.reduce((s, m) => s + tok.count(m.content ?? ""), 0);
+    if (e.outputTokens !== undefined) req.outputTokens = e.outputTokens;
+    used.push(req);
+  }
+  const info: DatasetInfo = {
+    source: "jsonl", path: cfg.path, tokenizer: tok.name, exactCounts: tok.exact, entries: entries.length, examined: entries.length, used: usedCount, skipped: {},
+    notes: cyclingNote(usedCount, requests),
+  };
+  return { get: (i) => used[i % usedCount]!, info };
+}
