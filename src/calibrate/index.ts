@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { createClient, type ChatClient } from "../client/index.js";
 import type { ChatResult } from "../client/types.js";
 import { summarize, type Summary } from "../metrics/index.js";
-import { promptFactory } from "../scenarios/load/prompts.js";
+import { loadDataset } from "../workload/datasets.js";
 import { runStage } from "../workload/dispatch.js";
 import type { StartSimulatorOptions } from "../sim/server.js";
 import { clientAddedTtftMs } from "./ttft-error.js";
@@ -113,7 +113,7 @@ async function startSimChild(options: StartSimulatorOptions[]): Promise<SimChild
 
 /** One closed-loop pass: `concurrency` in flight for `durationMs`; results, span and the client's CPU. */
 async function pass(client: ChatClient, opts: CalibrationOptions, concurrency: number, durationMs: number, seed: number) {
-  const prompt = promptFactory(opts.inputTokens, seed);
+  const requests = await loadDataset({ source: "synthetic", tokenizer: "approx", input_tokens: opts.inputTokens, output_tokens: opts.outputTokens, seed }, 100_000);
   const signal = opts.signal ?? new AbortController().signal;
   // Every request in flight listens to the signal.
   setMaxListeners(0, signal);
@@ -126,7 +126,7 @@ async function pass(client: ChatClient, opts: CalibrationOptions, concurrency: n
       results.push(
         await client.chat({
           model: "shakedown-sim",
-          messages: [{ role: "user", content: prompt(i) }],
+          messages: requests.get(i).messages,
           stream: true,
           maxTokens: opts.outputTokens,
           extraBody: { min_tokens: opts.outputTokens, ignore_eos: true },

@@ -7,6 +7,7 @@
  * (validateSuiteObject), so these objects stay plain, extendable zod objects.
  */
 import { z } from "zod";
+import { TOKENIZER_NAMES } from "../workload/tokenizers.js";
 
 export const SIM_PROFILES = ["default", "seed", "fast"] as const;
 
@@ -187,6 +188,40 @@ export const toolsScenarioSchema = z
   })
   .strict();
 
+const tokenizerChoice = z
+  .enum([...TOKENIZER_NAMES, "auto"])
+  .default("auto")
+  .describe("tokenizer that sizes prompts and counts dataset tokens: qwen3, llama3, approx (4 characters a token), auto (from the model's name, else approx)");
+const lengthSpread = z.number().min(0).lt(1).default(0);
+
+export const loadDatasetSchema = z.discriminatedUnion("source", [
+  z
+    .object({
+      source: z.literal("synthetic"),
+      tokenizer: tokenizerChoice,
+      input_spread: lengthSpread.describe("prompt lengths uniform in [n(1-s), n(1+s)] around input_tokens"),
+      output_spread: lengthSpread.describe("reply lengths uniform in [n(1-s), n(1+s)] around output_tokens"),
+      prefix_tokens: z.int().min(0).default(0).describe("tokens every prompt shares at its start (exercises a prefix cache)"),
+    })
+    .strict(),
+  z
+    .object({
+      source: z.literal("sharegpt"),
+      path: z.string().min(1).describe("ShareGPT-format JSON file (relative to the working directory)"),
+      tokenizer: tokenizerChoice,
+      max_input_tokens: z.int().min(4).optional().describe("skip conversations whose prompt is longer"),
+      max_output_tokens: z.int().min(4).optional().describe("skip conversations whose reply is longer"),
+    })
+    .strict(),
+  z
+    .object({
+      source: z.literal("jsonl"),
+      path: z.string().min(1).describe('JSONL file: {"prompt": …} or {"messages": […]} a line, optional "output_tokens"'),
+      tokenizer: tokenizerChoice,
+    })
+    .strict(),
+]);
+
 export const LOAD_MODES = ["closed", "constant", "poisson", "gamma", "sweep"] as const;
 
 export const loadScenarioSchema = z
@@ -216,9 +251,16 @@ export const loadScenarioSchema = z
       .describe("open loop: the rate rises linearly from 0 to `rate` over these seconds; closed loop: the workers start one by one over them; requests sent during it are excluded from the figures"),
     warmup_s: z.number().min(0).default(0).describe("requests sent in the first seconds are excluded from the figures"),
     cooldown_s: z.number().min(0).default(0).describe("requests sent in the last seconds are excluded from the figures"),
-    input_tokens: z.int().min(1).max(1_000_000).default(256).describe("approximate prompt length of the synthetic prompts"),
+    input_tokens: z.int().min(1).max(1_000_000).default(256).describe("prompt length of the synthetic prompts (exact with a real tokenizer)"),
     output_tokens: z.int().min(1).max(100_000).default(128).describe("reply length asked (max_tokens, with min_tokens and ignore_eos where the server supports them)"),
     seed: z.int().default(0).describe("seed of the arrival schedule and the prompts"),
+    dataset: loadDatasetSchema.prefault({ source: "synthetic" }).describe("where the prompts come from: synthetic (default), sharegpt or jsonl; see docs/datasets.md"),
+    workers: z
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe("worker threads sending the load, each with its own connection pool and event loop; records merge exactly in the main thread"),
     slo: z
       .object({ ttft_ms: z.number().positive().optional(), tpot_ms: z.number().positive().optional(), e2e_ms: z.number().positive().optional() })
       .strict()

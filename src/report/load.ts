@@ -123,7 +123,7 @@ function renderStage(res: ScenarioResult<LoadDetail>, h: "###" | "####"): string
         ["Output tokens per second (all requests)", d.outputTpsTotal === undefined ? "—" : `${fmtNum(d.outputTpsTotal)} tok/s`],
         [
           "Tokens per request (mean)",
-          `${fmtNum(d.tokens.promptMean, 0)} prompt, ${fmtNum(d.tokens.outputMean, 0)} output (${d.tokens.outputAsked} asked)`,
+          `${fmtNum(d.tokens.promptMean, 0)} prompt${d.tokens.inputMean !== undefined ? ` (${fmtNum(d.tokens.inputMean, 0)} by the dataset's tokenizer, + ${fmtNum(d.tokens.templateOverhead?.mean, 1)} of chat template)` : ""}, ${fmtNum(d.tokens.outputMean, 0)} output (${fmtNum(d.tokens.outputAsked, 0)} asked${d.tokens.outputExact ? `; exact in ${d.tokens.outputExact.n} of ${d.tokens.outputExact.of}` : ""})`,
         ],
       ],
     ),

@@ -75,6 +75,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
   const attachments: Attachments = {};
   const ctx: ScenarioContext = {
     client: target.client,
+    endpoint: target.endpoint,
     target: suite.target,
     targetInfo: target.info,
     record(rec) {

@@ -10,6 +10,8 @@ import type { TargetInfo } from "../scenarios/types.js";
 
 export interface ConnectedTarget {
   client: ChatClient;
+  /** Where the client connects, key included: for other clients of the run (load worker threads). */
+  endpoint: Endpoint;
   info: TargetInfo;
   /** The key in use, for the metrics monitor's requests only; never written anywhere. */
   apiKey?: string;
@@ -92,6 +94,7 @@ export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = pr
     };
     return {
       client,
+      endpoint,
       info,
       ...(apiKey !== undefined ? { apiKey } : {}),
       ...(sim ? { sim } : {}),

@@ -3,7 +3,7 @@
  * (run) and analyses records (analyze, a pure function over records, so a finished run
  * folder can be re-analysed offline).
  */
-import type { ChatClient } from "../client/index.js";
+import type { ChatClient, Endpoint } from "../client/index.js";
 import type { ScenarioConfig, TargetConfig } from "../config/schema.js";
 import type { Verdict } from "../metrics/index.js";
 import type { RequestRecord } from "../store/records.js";
@@ -30,6 +30,8 @@ export interface TargetInfo {
 
 export interface ScenarioContext {
   client: ChatClient;
+  /** The client's endpoint (URL, key, timeouts), for clients of other threads (load workers); never written anywhere. */
+  endpoint: Endpoint;
   target: TargetConfig;
   targetInfo: TargetInfo;
   /** Appends a finished request to records.jsonl and announces it. */

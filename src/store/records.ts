@@ -58,6 +58,8 @@ export interface RequestRecord {
   intendedSendPerfMs?: number;
   /** Load scenario, open loop: actual send − intended send (ms), any wait for a slot included. */
   clientLagMs?: number;
+  /** Load scenario: prompt tokens of the message contents as the dataset's tokenizer counted them (no chat template). */
+  inputTokens?: number;
   /** Load scenario, sweep: the stage the request belongs to. */
   stage?: LoadStage;
   /** Load scenario: time the request waited for a free concurrency slot before it was sent (ms). */

@@ -77,6 +77,13 @@ export interface StagePlan {
   durationMs?: number;
   rampUpMs: number;
   seed: number;
+  /**
+   * This thread's share of the stage (load.workers): request i is its own when
+   * i mod count = index; `concurrency` is then this thread's share of the slots.
+   */
+  shard?: { index: number; count: number };
+  /** When the stage starts on this thread's clock (performance.now()); default: at once. */
+  startPerfMs?: number;
 }
 
 export type Timing = { intendedSendPerfMs?: number; slotWaitMs?: number };
@@ -90,13 +97,14 @@ export async function runStage(plan: StagePlan, send: Send, signal: AbortSignal)
     plan.mode === "closed"
       ? []
       : arrivalSchedule({ mode: plan.mode, rate: plan.rate, burstiness: plan.burstiness, requests: n, seed: plan.seed, rampUpMs: plan.rampUpMs });
-  const start = performance.now();
+  const start = plan.startPerfMs ?? performance.now();
+  const own = plan.shard ?? { index: 0, count: 1 };
   const stopAt = plan.durationMs !== undefined ? start + plan.durationMs : Number.POSITIVE_INFINITY;
 
   if (plan.mode !== "closed") {
     const slots = new Slots(plan.concurrency);
     const inFlight = new Set<Promise<void>>();
-    for (let i = 0; i < n; i++) {
+    for (let i = own.index; i < n; i += own.count) {
       const intended = start + schedule[i]!;
       if (intended >= stopAt || signal.aborted) break;
       await sleepUntil(intended, signal);
@@ -120,13 +128,19 @@ export async function runStage(plan: StagePlan, send: Send, signal: AbortSignal)
     await Promise.all(inFlight);
     return;
   }
-  let next = 0;
-  const workers = Math.min(plan.concurrency, n);
+  let next = own.index;
+  const workers = Math.min(plan.concurrency, Math.ceil((n - own.index) / own.count));
   const worker = async (k: number) => {
-    // Ramp-up: worker k joins k/workers of the way through it.
-    if (plan.rampUpMs > 0 && k > 0) await sleepUntil(start + (plan.rampUpMs * k) / workers, signal);
-    while (next < n && !signal.aborted && performance.now() < stopAt) await send(next++, {});
+    // Ramp-up: worker k (of every thread's, interleaved) joins its share of the way through it.
+    const slot = k * own.count + own.index;
+    if (plan.rampUpMs > 0 && slot > 0) await sleepUntil(start + (plan.rampUpMs * slot) / (workers * own.count), signal);
+    else if (start > performance.now()) await sleepUntil(start, signal);
+    while (next < n && !signal.aborted && performance.now() < stopAt) {
+      const i = next;
+      next += own.count;
+      await send(i, {});
+    }
   };
-  await Promise.all(Array.from({ length: workers }, (_, k) => worker(k)));
+  await Promise.all(Array.from({ length: Math.max(0, workers) }, (_, k) => worker(k)));
 }
 

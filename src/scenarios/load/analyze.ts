@@ -18,6 +18,7 @@ import { deriveRequestMetrics, evaluate, overallStatus, summarize, type RequestM
 import type { LoadStage, RequestRecord } from "../../store/records.js";
 import { arrivalSchedule } from "../../workload/arrivals.js";
 import type { Calibration } from "../../calibrate/index.js";
+import { SKIP_REASONS, type DatasetInfo } from "../../workload/datasets.js";
 import { collectErrors, summaryMetrics } from "../common.js";
 import { inFlightLimit } from "./driver.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
@@ -104,11 +105,25 @@ export interface LoadDetail {
   goodputFraction?: number;
   throughput?: number;
   outputTpsTotal?: number;
-  tokens: { promptMean?: number; outputMean?: number; outputAsked: number };
+  tokens: {
+    /** The server's counts (usage), means over the measured successful requests. */
+    promptMean?: number;
+    outputMean?: number;
+    /** Reply length asked (max_tokens with min_tokens/ignore_eos), mean. */
+    outputAsked: number;
+    /** Requests whose reply had exactly the length asked, of those with a count. */
+    outputExact?: { n: number; of: number };
+    /** Prompt tokens the dataset's tokenizer counted on the contents, mean (exact tokenizers only). */
+    inputMean?: number;
+    /** usage.prompt_tokens − the dataset's count: the chat template's tokens (constant when the tokenizer is the model's). */
+    templateOverhead?: Summary;
+  };
   /** Output chunks per second the client took in over the busy span (measured requests). */
   chunksPerSec?: number;
   /** The client's self-calibration before the run, and how this stage compares with it. */
   calibration?: CalibrationView;
+  /** Where the prompts came from (attachments.json), when the run recorded it. */
+  dataset?: DatasetInfo;
 }
 
 /** What the pre-run calibration found, or why it did not run, and the run's place against it. */
@@ -190,6 +205,7 @@ export interface LoadSweepDetail {
   /** The best goodput of any stage, and which. */
   maxGoodput?: { value: number; stage: string };
   stages: { stage: LoadStage; result: ScenarioResult<LoadDetail> }[];
+  dataset?: DatasetInfo;
   /** The client's pre-run calibration (each stage compares itself with it). */
   calibration?: Calibration | { error: string };
 }
@@ -227,8 +243,21 @@ function plannedRequests(config: StageConfig): number {
 export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadResultDetail> {
   const mine = input.records.filter((r) => r.scenario === config.name);
   const calibration = calibrationOf(input, config.name);
-  if (config.mode === "sweep") return analyzeSweep(config, mine, calibration);
-  return analyzeStage(config as StageConfig, mine, calibration);
+  const dataset = input.attachments?.[config.name]?.["dataset"] as DatasetInfo | undefined;
+  const result = config.mode === "sweep" ? analyzeSweep(config, mine, calibration) : analyzeStage(config as StageConfig, mine, calibration);
+  if (!dataset) return result;
+  return { ...result, detail: { ...result.detail, dataset }, notes: [...datasetNotes(dataset), ...result.notes] };
+}
+
+/** What the report says of the requests' source: the file, what was skipped and why, the source's own remarks. */
+export function datasetNotes(d: DatasetInfo): string[] {
+  const from = d.source === "synthetic" ? "synthetic prompts" : `${d.source} file ${d.path ?? ""}`.trim();
+  const skipped = Object.entries(d.skipped).filter(([, n]) => n > 0);
+  return [
+    `Requests: ${from}, token counts by the ${d.tokenizer} tokenizer${d.exactCounts ? " (exact)" : " (estimates, 4 characters a token)"}; ${d.used} distinct prompt(s)${d.source !== "synthetic" ? ` of ${d.entries} entries` : ""}.` +
+      (skipped.length ? ` Skipped: ${skipped.map(([k, n]) => `${n} ${SKIP_REASONS[k as keyof typeof SKIP_REASONS] ?? k}`).join(", ")}.` : ""),
+    ...d.notes,
+  ];
 }
 
 /** One stage (the whole of a non-sweep scenario): `mine` are its records. */
@@ -318,6 +347,12 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
   const chunksPerSec = okRows.length ? perSecond(okRows.reduce((a, r) => a + r.m.chunks, 0)) : undefined;
   const promptMean = summarize(okRows.map((r) => r.m.promptTokens))?.mean;
   const outputMean = summarize(okRows.map((r) => r.m.outputTokens))?.mean;
+  const asked = (r: Row) => r.rec.params.maxTokens ?? config.output_tokens;
+  const outputAsked = okRows.length ? okRows.reduce((a, r) => a + asked(r), 0) / okRows.length : config.output_tokens;
+  const counted = okRows.filter((r) => r.m.outputTokens !== undefined);
+  const outputExact = counted.length ? { n: counted.filter((r) => r.m.outputTokens === asked(r)).length, of: counted.length } : undefined;
+  const inputMean = summarize(okRows.map((r) => r.rec.inputTokens))?.mean;
+  const templateOverhead = summarize(okRows.map((r) => (r.rec.inputTokens !== undefined && r.m.promptTokens !== undefined ? r.m.promptTokens - r.rec.inputTokens : undefined)));
 
   const planned = plannedRequests(config);
   const allOk = mine.filter((r) => r.result.ok).length;
@@ -375,9 +410,13 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
   if (mine.length < planned)
     notes.push(`${planned - mine.length} of ${planned} planned requests were not sent (the run was stopped${config.duration_s !== undefined ? " or duration_s ended it" : ""}).`);
   if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
-  if (outputMean !== undefined && outputMean < config.output_tokens * 0.9)
+  if (outputMean !== undefined && outputMean < outputAsked * 0.9)
     notes.push(
-      `Replies averaged ${fmt(outputMean)} output tokens for ${config.output_tokens} asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
+      `Replies averaged ${fmt(outputMean)} output tokens for ${fmt(outputAsked)} asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
+    );
+  if (templateOverhead && templateOverhead.max - templateOverhead.min > 2)
+    notes.push(
+      `The server counted ${fmt(templateOverhead.min)} to ${fmt(templateOverhead.max)} prompt tokens more than the dataset's tokenizer: a chat template adds a constant number, so a varying difference means the tokenizer is not the served model's (set dataset.tokenizer).`,
     );
   if (mine.length > 0 && !mine.some((r) => r.result.stream)) notes.push("Requests were not streamed: TTFT, TPOT and ITL cannot be measured; only E2E latency is.");
   if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
@@ -428,7 +467,14 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
       ...(goodputFraction !== undefined ? { goodputFraction } : {}),
       ...(throughput !== undefined ? { throughput } : {}),
       ...(outputTpsTotal !== undefined ? { outputTpsTotal } : {}),
-      tokens: { ...(promptMean !== undefined ? { promptMean } : {}), ...(outputMean !== undefined ? { outputMean } : {}), outputAsked: config.output_tokens },
+      tokens: {
+        ...(promptMean !== undefined ? { promptMean } : {}),
+        ...(outputMean !== undefined ? { outputMean } : {}),
+        outputAsked,
+        ...(outputExact ? { outputExact } : {}),
+        ...(inputMean !== undefined ? { inputMean } : {}),
+        ...(templateOverhead ? { templateOverhead } : {}),
+      },
       ...(chunksPerSec !== undefined ? { chunksPerSec } : {}),
       ...(cal.view ? { calibration: cal.view } : {}),
     },

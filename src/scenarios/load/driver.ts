@@ -1,16 +1,8 @@
 /**
- * Drives the load scenario, one stage at a time (one stage, or a sweep's several).
- *
- * Open loop (constant, poisson, gamma): the whole arrival schedule is computed up front;
- * a dispatcher sleeps to absolute deadlines (start + offset, never a sum of sleeps) and
- * sends each request at its intended time, with at most `concurrency` in flight. A request
- * that finds no free slot waits for one and records that wait. Each record keeps the
- * intended send, the actual send (result.sentPerfMs) and the lag between them, so the
- * analysis can measure latency from the intended send (no coordinated omission).
- * A ramp-up bends the schedule so the rate rises linearly from 0 (src/workload/arrivals.ts).
- *
- * Closed loop: `concurrency` workers send back to back, each waiting for its reply; with a
- * ramp-up, worker k starts k/concurrency of the way through it.
+ * Drives the load scenario: reads its requests (src/workload/datasets.ts) and calibrates the
+ * client before the clock starts, then runs its stages, on this thread or spread over
+ * `workers` threads (workers.ts). How a stage is sent on time (open loop to absolute
+ * deadlines, closed loop, ramp-up) is src/workload/dispatch.ts.
  *
  * Sweep (as GuideLLM's): a synchronous stage (closed loop, 1 in flight) measures the rate a
  * lone client gets, a throughput stage (closed loop, sweep.max_concurrency in flight) the
@@ -22,18 +14,13 @@
  * flight end), or when the run's signal aborts.
  */
 import type { LoadScenarioConfig } from "../../config/schema.js";
-import { RECORD_VERSION, type LoadStage, type RequestRecord } from "../../store/records.js";
-import type { WireMessage } from "../../wire/openai.js";
-import { runStage, type Send, type StagePlan } from "../../workload/dispatch.js";
+import type { LoadStage, RequestRecord } from "../../store/records.js";
+import { runStage, type StagePlan } from "../../workload/dispatch.js";
 import { calibrateClient } from "../../calibrate/index.js";
 import type { ScenarioContext } from "../types.js";
 import { stageThroughput } from "./analyze.js";
-import { promptFactory } from "./prompts.js";
-
-/** The request body fields that ask for exactly `output_tokens` tokens; target.extra_body wins. */
-export function loadExtraBody(config: LoadScenarioConfig, targetExtra: Record<string, unknown> | undefined): Record<string, unknown> {
-  return { min_tokens: config.output_tokens, ignore_eos: true, ...(targetExtra ?? {}) };
-}
+import { requestSource, stageSend, totalRequests } from "./request.js";
+import { LoadWorkers } from "./workers.js";
 
 /** Closed loop: the requests kept in flight (default 8). Open loop: a safety cap (default 1024,
  * the client's connection pool), high enough that the schedule, not the cap, sets the pace. */
@@ -110,69 +97,68 @@ async function calibrate(config: LoadScenarioConfig, ctx: ScenarioContext): Prom
 
 export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
   const sweep = config.mode === "sweep";
-  const planned = sweep ? config.requests * (2 + config.sweep.rates) : config.requests;
-  ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: planned });
+  ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: totalRequests(config) });
+  // Before the clock starts: the requests (a dataset may take seconds to read and tokenize).
+  const { source, info } = await requestSource(config, ctx.targetInfo.model);
+  ctx.attach(config.name, "dataset", info);
   if (config.calibrate && !ctx.signal.aborted) await calibrate(config, ctx);
-  const prompt = promptFactory(config.input_tokens, config.seed);
-  const extraBody = loadExtraBody(config, ctx.target.extra_body);
-  const width = String(config.requests).length;
-  // Requests of different stages get different prompts: no stage hits another's prefix cache.
-  let sent = 0;
 
-  const stageSender = (plan: StagePlan, collected?: RequestRecord[]): Send => {
+  const pool =
+    config.workers > 1
+      ? await LoadWorkers.start(
+          config.workers,
+          {
+            config,
+            endpoint: ctx.endpoint,
+            model: ctx.targetInfo.model,
+            stream: ctx.target.stream,
+            continuousUsage: ctx.target.continuous_usage,
+            extraBody: ctx.target.extra_body,
+          },
+          ctx.signal,
+        )
+      : undefined;
+  const sender = {
+    client: ctx.client,
+    model: ctx.targetInfo.model,
+    stream: ctx.target.stream,
+    continuousUsage: ctx.target.continuous_usage,
+    extraBody: ctx.target.extra_body,
+    source,
+    signal: ctx.signal,
+  };
+  // Each stage sends requests of its own (base + index): no stage hits another's prefix cache.
+  let sent = 0;
+  const run = async (plan: StagePlan, collected?: RequestRecord[]): Promise<void> => {
     const base = sent;
     sent += plan.requests;
-    return async (index, timing) => {
-      const messages: WireMessage[] = [{ role: "user", content: prompt(base + index) }];
-      const result = await ctx.client.chat({
-        model: ctx.targetInfo.model,
-        messages,
-        stream: ctx.target.stream,
-        maxTokens: config.output_tokens,
-        continuousUsage: ctx.target.continuous_usage,
-        extraBody,
-        signal: ctx.signal,
-      });
-      const rec: RequestRecord = {
-        v: RECORD_VERSION,
-        id: `${config.name}/${plan.stage ? `${plan.stage.name}/` : ""}r${String(index + 1).padStart(width, "0")}`,
-        scenario: config.name,
-        kind: config.kind,
-        iteration: index + 1,
-        concurrency: plan.concurrency,
-        ...(plan.stage ? { stage: plan.stage } : {}),
-        newMessages: messages,
-        messageCount: 1,
-        params: { model: ctx.targetInfo.model, maxTokens: config.output_tokens, stream: ctx.target.stream },
-        ...(timing.intendedSendPerfMs !== undefined
-          ? { intendedSendPerfMs: timing.intendedSendPerfMs, clientLagMs: result.sentPerfMs - timing.intendedSendPerfMs }
-          : {}),
-        ...(timing.slotWaitMs !== undefined ? { slotWaitMs: timing.slotWaitMs } : {}),
-        result,
-      };
+    const record = (rec: RequestRecord) => {
       ctx.record(rec);
       collected?.push(rec);
     };
+    if (pool) await pool.runStage(plan, base, record);
+    else await runStage(plan, stageSend(config, plan, base, sender, record), ctx.signal);
   };
 
-  if (!sweep) {
-    const plan = singleStage(config);
-    await runStage(plan, stageSender(plan), ctx.signal);
-  } else {
-    const closedStage = async (name: string, concurrency: number): Promise<number | undefined> => {
-      const plan = sweepStagePlan(config, { name, mode: "closed", concurrency });
-      const recs: RequestRecord[] = [];
-      await runStage(plan, stageSender(plan, recs), ctx.signal);
-      return stageThroughput(config, plan.stage!, recs);
-    };
-    const syncRate = await closedStage("synchronous", 1);
-    const maxRate = ctx.signal.aborted ? undefined : await closedStage("throughput", config.sweep.max_concurrency);
-    const rates = syncRate !== undefined && maxRate !== undefined ? sweepRates(syncRate, maxRate, config.sweep.rates) : [];
-    for (const [i, rate] of rates.entries()) {
-      if (ctx.signal.aborted) break;
-      const plan = sweepStagePlan(config, { name: `rate-${i + 1}`, mode: config.sweep.arrival, rate, concurrency: config.concurrency ?? 1024 });
-      await runStage(plan, stageSender(plan), ctx.signal);
+  try {
+    if (!sweep) await run(singleStage(config));
+    else {
+      const closedStage = async (name: string, concurrency: number): Promise<number | undefined> => {
+        const plan = sweepStagePlan(config, { name, mode: "closed", concurrency });
+        const recs: RequestRecord[] = [];
+        await run(plan, recs);
+        return stageThroughput(config, plan.stage!, recs);
+      };
+      const syncRate = await closedStage("synchronous", 1);
+      const maxRate = ctx.signal.aborted ? undefined : await closedStage("throughput", config.sweep.max_concurrency);
+      const rates = syncRate !== undefined && maxRate !== undefined ? sweepRates(syncRate, maxRate, config.sweep.rates) : [];
+      for (const [i, rate] of rates.entries()) {
+        if (ctx.signal.aborted) break;
+        await run(sweepStagePlan(config, { name: `rate-${i + 1}`, mode: config.sweep.arrival, rate, concurrency: config.concurrency ?? 1024 }));
+      }
     }
+  } finally {
+    await pool?.close();
   }
   ctx.events.emit("scenario:end", { name: config.name, kind: config.kind });
 }

@@ -1,29 +1,59 @@
 import { describe, expect, it } from "vitest";
 import { loadScenarioSchema } from "../../../../src/config/schema.js";
-import { loadExtraBody } from "../../../../src/scenarios/load/driver.js";
-import { sleepUntil } from "../../../../src/workload/dispatch.js";
-import { CHARS_PER_TOKEN, promptFactory } from "../../../../src/scenarios/load/prompts.js";
+import { datasetConfig, exactLengthBody, resolveTokenizer, totalRequests } from "../../../../src/scenarios/load/request.js";
+import { splitStage } from "../../../../src/scenarios/load/workers.js";
+import { sleepUntil, type StagePlan } from "../../../../src/workload/dispatch.js";
 
-describe("load prompts", () => {
-  it("are about input_tokens × 4 characters, start with a unique nonce and are deterministic by seed", () => {
-    const p = promptFactory(256, 7);
-    const a = p(0);
-    const b = p(1);
-    expect(Math.abs(a.length - 256 * CHARS_PER_TOKEN)).toBeLessThan(16);
-    expect(a.slice(0, 4)).not.toBe(b.slice(0, 4));
-    expect(a).toMatch(/^\[r0 [0-9a-f]{8}\] /);
-    expect(promptFactory(256, 7)(0)).toBe(a);
-    expect(promptFactory(256, 8)(0)).not.toBe(a);
-    // Short prompts still carry their nonce and a few words.
-    expect(promptFactory(1, 0)(3)).toMatch(/^\[r3 [0-9a-f]{8}\] \S+/);
+describe("load requests", () => {
+  it("ask for exactly their length with min_tokens and ignore_eos; target.extra_body wins", () => {
+    expect(exactLengthBody(64, undefined)).toEqual({ min_tokens: 64, ignore_eos: true });
+    expect(exactLengthBody(64, { ignore_eos: false, top_k: 1 })).toEqual({ min_tokens: 64, ignore_eos: false, top_k: 1 });
+  });
+
+  it("take the tokenizer from the model's name when asked for auto, else approx", () => {
+    expect(resolveTokenizer("auto", "Qwen/Qwen3-32B")).toBe("qwen3");
+    expect(resolveTokenizer("auto", "meta-llama/Llama-3.1-8B-Instruct")).toBe("llama3");
+    expect(resolveTokenizer("auto", "mistral-7b")).toBe("approx");
+    expect(resolveTokenizer("llama3", "Qwen/Qwen3-32B")).toBe("llama3");
+  });
+
+  it("a synthetic dataset takes the scenario's lengths and seed; a sweep's stages get prompts of their own", () => {
+    const cfg = loadScenarioSchema.parse({ kind: "load", input_tokens: 100, output_tokens: 20, seed: 5, dataset: { source: "synthetic", prefix_tokens: 10 } });
+    expect(datasetConfig(cfg, "Qwen3-8B")).toEqual({
+      source: "synthetic",
+      tokenizer: "qwen3",
+      input_spread: 0,
+      output_spread: 0,
+      prefix_tokens: 10,
+      input_tokens: 100,
+      output_tokens: 20,
+      seed: 5,
+    });
+    const file = loadScenarioSchema.parse({ kind: "load", dataset: { source: "jsonl", path: "x.jsonl", tokenizer: "approx" } });
+    expect(datasetConfig(file, "m")).toEqual({ source: "jsonl", path: "x.jsonl", tokenizer: "approx", seed: 0 });
+    expect(totalRequests(loadScenarioSchema.parse({ kind: "load", requests: 10 }))).toBe(10);
+    expect(totalRequests(loadScenarioSchema.parse({ kind: "load", mode: "sweep", requests: 10, sweep: { rates: 3 } }))).toBe(50);
+  });
+
+  it("rejects a dataset without a path, an unknown source or tokenizer, and a spread of 1", () => {
+    for (const dataset of [{ source: "jsonl" }, { source: "csv", path: "x" }, { source: "synthetic", tokenizer: "gpt2" }, { source: "synthetic", input_spread: 1 }])
+      expect(loadScenarioSchema.safeParse({ kind: "load", dataset }).success, JSON.stringify(dataset)).toBe(false);
   });
 });
 
-describe("load request body", () => {
-  it("asks for exactly output_tokens with min_tokens and ignore_eos; target.extra_body wins", () => {
-    const cfg = loadScenarioSchema.parse({ kind: "load", output_tokens: 64 });
-    expect(loadExtraBody(cfg, undefined)).toEqual({ min_tokens: 64, ignore_eos: true });
-    expect(loadExtraBody(cfg, { ignore_eos: false, top_k: 1 })).toEqual({ min_tokens: 64, ignore_eos: false, top_k: 1 });
+describe("splitting a stage over worker threads", () => {
+  const plan = (mode: "closed" | "constant", concurrency: number): StagePlan => ({ mode, rate: 10, burstiness: 1, concurrency, requests: 100, rampUpMs: 0, seed: 0 });
+  it("closed loop splits the concurrency, never giving a thread no slot", () => {
+    expect(splitStage(plan("closed", 7), 3).map((p) => [p.shard, p.concurrency])).toEqual([
+      [{ index: 0, count: 3 }, 3],
+      [{ index: 1, count: 3 }, 2],
+      [{ index: 2, count: 3 }, 2],
+    ]);
+    // Fewer slots than threads: one slot a thread, the rest idle (their requests go to the others).
+    expect(splitStage(plan("closed", 1), 4).map((p) => [p.shard, p.concurrency])).toEqual([[{ index: 0, count: 1 }, 1]]);
+  });
+  it("open loop splits the in-flight cap over every thread", () => {
+    expect(splitStage(plan("constant", 1024), 3).map((p) => p.concurrency)).toEqual([342, 342, 342]);
   });
 });
 
