@@ -61,6 +61,10 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
   events.on("scenario:end", () => {
     if (tty) stream.write("\n");
   });
+  events.on("step", (e) => {
+    if (tty) stream.write("\n");
+    stream.write(`[${e.scenario}] ${e.message}\n`);
+  });
   events.on("warning", (w) => {
     if (tty) stream.write("\n");
     stream.write(`warning: ${w}\n`);

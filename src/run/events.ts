@@ -10,6 +10,8 @@ export interface RunEventMap {
   "session:start": [{ scenario: string; session: string; iteration: number; sessions: number }];
   "request:end": [RequestRecord];
   "scenario:end": [{ name: string; kind: string }];
+  /** What a scenario is doing between requests (reading a dataset, calibrating the client). */
+  step: [{ scenario: string; message: string }];
   warning: [string];
 }
 

@@ -82,6 +82,14 @@ describe("shakedown CLI", () => {
     expect(cals[0].capacity.chunksPerSec).toBeGreaterThan(0);
   });
 
+  it("run --scenario load runs on the simulator, says when it calibrates, and --set load.mode picks the mode", async () => {
+    const env = { SHAKEDOWN_CALIBRATE_PASS_MS: "200,150" };
+    const r = await runCli(["run", "--scenario", "load", "--profile", "fast", "--set", "load.mode=poisson", "--set", "load.rate=100", "--set", "load.requests=20", "--out", join(work, "load")], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[load\] calibrating the client against the simulator at 100 in flight/);
+    expect(r.stdout).toMatch(/sent poisson load at [\d.]+ req\/s for 100 asked/);
+  });
+
   it("calibrate refuses bad values with exit 2", async () => {
     for (const args of [["--concurrency", "0"], ["--concurrency", "1,x"], ["--concurrency", ""], ["--output-tokens", "-3"]]) {
       const r = await runCli(["calibrate", ...args]);

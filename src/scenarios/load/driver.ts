@@ -19,7 +19,7 @@ import { runStage, type StagePlan } from "../../workload/dispatch.js";
 import { calibrateClient } from "../../calibrate/index.js";
 import type { ScenarioContext } from "../types.js";
 import { stageThroughput } from "./analyze.js";
-import { requestSource, stageSend, totalRequests } from "./request.js";
+import { requestSource, resolveTokenizer, stageSend, totalRequests } from "./request.js";
 import { LoadWorkers } from "./workers.js";
 
 /** Closed loop: the requests kept in flight (default 8). Open loop: a safety cap (default 1024,
@@ -99,9 +99,16 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
   const sweep = config.mode === "sweep";
   ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: totalRequests(config) });
   // Before the clock starts: the requests (a dataset may take seconds to read and tokenize).
+  const step = (message: string) => ctx.events.emit("step", { scenario: config.name, message });
+  if (config.dataset.source !== "synthetic" || resolveTokenizer(config.dataset.tokenizer, ctx.targetInfo.model) !== "approx")
+    step(`reading the ${config.dataset.source} dataset…`);
   const { source, info } = await requestSource(config, ctx.targetInfo.model);
   ctx.attach(config.name, "dataset", info);
-  if (config.calibrate && !ctx.signal.aborted) await calibrate(config, ctx);
+  if (config.calibrate && !ctx.signal.aborted) {
+    step(`calibrating the client against the simulator at ${calibrationConcurrency(config)} in flight (a few seconds; calibrate: false skips it)…`);
+    await calibrate(config, ctx);
+  }
+  if (config.workers > 1) step(`starting ${config.workers} worker threads…`);
 
   const pool =
     config.workers > 1
