@@ -117,7 +117,9 @@ function renderStage(res: ScenarioResult<LoadDetail>, h: "###" | "####"): string
         ["Requests", `${d.sent} sent of ${d.planned} planned${d.notSent ? ` (${d.notSent} not sent)` : ""}`],
         [
           "Excluded",
-          `${d.exclusions.rampUp ?? 0} in the ramp-up (first ${d.exclusions.rampUpS ?? 0} s), ${d.exclusions.warmup} in the warm-up (${d.exclusions.warmupS} s after it), ${d.exclusions.cooldown} in the cool-down (last ${d.exclusions.cooldownS} s); figures rest on ${d.exclusions.measured}`,
+          (d.exclusions.rampUpS ?? 0) + d.exclusions.warmupS + d.exclusions.cooldownS === 0
+            ? `none (no ramp-up, warm-up or cool-down window); figures rest on ${d.exclusions.measured}`
+            : `${d.exclusions.rampUp ?? 0} in the ramp-up (first ${d.exclusions.rampUpS ?? 0} s), ${d.exclusions.warmup} in the warm-up (${d.exclusions.warmupS} s after it), ${d.exclusions.cooldown} in the cool-down (last ${d.exclusions.cooldownS} s); figures rest on ${d.exclusions.measured}`,
         ],
         ["Completed (ok) per second", rate(d.throughput)],
         ["Output tokens per second (all requests)", d.outputTpsTotal === undefined ? "—" : `${fmtNum(d.outputTpsTotal)} tok/s`],

@@ -543,7 +543,7 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
   if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
 
   const headline = mine.length
-    ? `synchronous ${fmt(syncRate)} req/s, maximum ${fmt(maxThroughput)} req/s, ${rateStages} rate stage(s) between` +
+    ? `swept from ${fmt(syncRate)} req/s (synchronous) to ${fmt(maxThroughput)} req/s (maximum throughput) with ${rateStages} rate stage(s) between` +
       (maxGoodput ? `; best goodput ${fmt(maxGoodput.value)} req/s (${maxGoodput.stage})` : "") +
       (limited.length ? ` — ${limited.length} stage(s) CLIENT-LIMITED` : "")
     : undefined;

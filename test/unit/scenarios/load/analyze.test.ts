@@ -262,7 +262,7 @@ describe("load ramp-up and sweep analysis", () => {
     expect(Object.keys(r.metrics).sort()).toEqual([...LOAD_SWEEP_METRICS].sort());
     expect(r.metrics["stages"]?.value).toBe(3);
     expect(r.requests.total).toBe(75);
-    expect(r.headline).toMatch(/synchronous 10\.0 req\/s, maximum 40\.0 req\/s, 1 rate stage/);
+    expect(r.headline).toMatch(/swept from 10\.0 req\/s \(synchronous\) to 40\.0 req\/s \(maximum throughput\) with 1 rate stage/);
     const md = renderLoadSection(r);
     expect(md).toContain("### Sweep");
     expect(md).toMatch(/\| rate-1 ⚠️ \| constant 25\.00 req\/s \|/);
