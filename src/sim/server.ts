@@ -71,7 +71,7 @@ export type StartSimulatorOptions = Partial<SimOptions> & {
   host?: string;
   /** Injectable clock (tests); default the real clock. */
   clock?: SimClock;
-  /** Ground truth for timing benchmarks: called right after the first token's chunk is written. */
+  /** Ground truth for timing benchmarks: called once the first token's chunk left for the kernel. */
   onFirstTokenWritten?: FirstTokenListener;
 };
 
@@ -560,7 +560,12 @@ export class Simulator {
           ? { [reasoningField]: text }
           : { content: text };
       if (delta) send(chunk(delta, null, index + 1));
-      if (index === 0) this.onFirstTokenWritten?.(id, performance.timeOrigin + performance.now());
+      // node:http corks the socket on a tick's first write and uncorks it on a nextTick queued
+      // then: a nextTick queued after the write runs once the bytes went to the kernel.
+      if (index === 0 && this.onFirstTokenWritten) {
+        const listener = this.onFirstTokenWritten;
+        process.nextTick(() => listener(id, performance.timeOrigin + performance.now()));
+      }
     };
 
     this.active.add(active);

@@ -12,13 +12,26 @@ describe("JsonlWriter", () => {
     w.append({ i: 0 });
     // Queued, not yet written: the write happens off the caller's path.
     expect(readFileSync(path, "utf8")).toBe("");
-    for (let i = 1; i < 600; i++) w.append({ i });
-    // Full batches were written as they filled.
-    expect(readFileSync(path, "utf8").split("\n").length - 1).toBeGreaterThanOrEqual(512);
+    // Records of about 1 kB: a batch fills at 64 kB and is written at once.
+    const pad = "x".repeat(1000);
+    for (let i = 1; i < 600; i++) w.append({ i, pad });
+    const written = readFileSync(path, "utf8").split("\n").length - 1;
+    expect(written).toBeGreaterThanOrEqual(500);
+    expect(written).toBeLessThan(600);
     w.close();
     expect(readJsonl<{ i: number }>(path).items.map((x) => x.i)).toEqual(Array.from({ length: 600 }, (_, i) => i));
     expect(w.count).toBe(600);
     expect(() => w.append({})).toThrow(/closed/);
+  });
+
+  it("serialises a value when it is appended", () => {
+    const path = join(tempDir(), "r.jsonl");
+    const w = new JsonlWriter(path);
+    const v = { n: 1 };
+    w.append(v);
+    v.n = 2;
+    w.close();
+    expect(readFileSync(path, "utf8")).toBe('{"n":1}\n');
   });
 
   it("writes a partial batch after a short delay", async () => {
