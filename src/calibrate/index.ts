@@ -8,14 +8,14 @@
  *   simulator pacing tokens a little faster than a server under load (a token per stream
  *   every 5 ms). This is what the client's own
  *   event loop, HTTP stack and SSE parsing add to every TTFT it reports at that load.
- * - ingest capacity: output chunks (and requests) per second the client takes in when the
- *   simulator streams as fast as it can (steps of ~1 µs, run back to back), with the share
- *   of a core the client used meanwhile. When the client used most of a core, the figure is
- *   the client's limit; otherwise the simulator was the limit and the client's capacity is
- *   at least that (limitedBy says which).
+ * - ingest capacity: output chunks (and requests) per second the client takes in from the
+ *   blaster (blaster.ts: pre-built chunks, one event per write, streams round-robin, as an
+ *   engine with no step time), with the share of a core the client used meanwhile. When
+ *   the client used most of a core, the figure is the client's limit; otherwise the server
+ *   was, and the client's capacity is at least that (limitedBy says which).
  *
- * The simulator runs in a child process (calibrate/sim-process.ts): sharing the client's
- * event loop would make the client measure the simulator's work as its own.
+ * The servers run in a child process (calibrate/sim-process.ts): sharing the client's
+ * event loop would make the client measure their work as its own.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { setMaxListeners } from "node:events";
@@ -47,26 +47,27 @@ export interface Calibration {
   /** Client TTFT − simulator's first-token write (ms), one pass at `concurrency`. */
   clientAddedTtftMs?: Summary;
   capacity: {
-    /** Concurrency of the capacity pass (at least 64, so the simulator is not the limit by pacing). */
+    /** Streams of the capacity pass (at least 64: enough that the client, not round trips, sets the pace). */
     concurrency: number;
     chunksPerSec: number;
     requestsPerSec: number;
     /** Share of one core the client process used during the pass (0..1+). */
     clientCpu: number;
-    /** "client" when the client used most of a core (≥ 85 %): the figure is its limit. */
-    limitedBy: "client" | "simulator";
+    /** "client" when the client used most of a core (≥ 85 %): the figure is its limit; else the server (the blaster) was. */
+    limitedBy: "client" | "server";
   };
   /** Requests that failed during calibration (should be 0). */
   failed: number;
   durationMs: number;
 }
 
-/** A client CPU share at or above this means the client, not the simulator, set the pace. */
+/** A client CPU share at or above this means the client, not the server, set the pace. */
 export const CLIENT_BOUND_CPU = 0.85;
 
-/** The simulators' child process: their URLs, the ground truth they logged, and a way to stop them. */
+/** The servers' child process: the simulators' URLs, the blaster's, the ground truth, and a way to stop them. */
 interface SimChild {
   urls: string[];
+  blasterUrl: string;
   truth(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
@@ -90,13 +91,14 @@ async function startSimChild(options: StartSimulatorOptions[]): Promise<SimChild
         child.off("exit", onExit);
         resolve(v);
       };
-      const onExit = (code: number | null) => reject(new Error(`calibration simulator exited (${code}): ${stderr.trim().slice(0, 500)}`));
+      const onExit = (code: number | null) => reject(new Error(`calibration servers exited (${code}): ${stderr.trim().slice(0, 500)}`));
       child.on("message", onMessage);
       child.once("exit", onExit);
     });
-  const ports = await next((m) => m["ports"] as number[] | undefined);
+  const ready = await next((m) => (m["ports"] ? (m as { ports: number[]; blaster: number }) : undefined));
   return {
-    urls: ports.map((port) => `http://127.0.0.1:${port}/v1`),
+    urls: ready.ports.map((port) => `http://127.0.0.1:${port}/v1`),
+    blasterUrl: `http://127.0.0.1:${ready.blaster}/v1`,
     async truth() {
       const p = next((m) => m["truth"] as [string, number][] | undefined);
       child.send("truth");
@@ -182,11 +184,11 @@ export async function calibrateClient(opts: CalibrationOptions): Promise<Calibra
   const timeouts = { connectMs: 10_000, firstByteMs: 60_000, betweenTokensMs: 60_000, totalMs: 300_000 };
   const capConcurrency = Math.max(64, opts.concurrency);
 
-  // One child process, two simulators: one pacing tokens as a server under load does (fidelity,
-  // at the run's concurrency), one streaming as fast as it can (capacity).
-  const sims = await startSimChild([simOptions(opts, opts.concurrency, CALIBRATION_STEP_MS), simOptions(opts, capConcurrency, 1e-3)]);
+  // One child process: a simulator pacing tokens as a server under load does (fidelity, at the
+  // run's concurrency) and the blaster (capacity).
+  const sims = await startSimChild([simOptions(opts, opts.concurrency, CALIBRATION_STEP_MS)]);
   const pacedClient = createClient({ baseUrl: sims.urls[0]!, timeouts, maxConnections: Math.max(opts.concurrency, 1) });
-  const flatClient = createClient({ baseUrl: sims.urls[1]!, timeouts, maxConnections: capConcurrency });
+  const flatClient = createClient({ baseUrl: sims.blasterUrl, timeouts, maxConnections: capConcurrency });
   let fidelity: Awaited<ReturnType<typeof pass>>;
   let capacity: Awaited<ReturnType<typeof pass>>;
   let truth: Map<string, number>;
@@ -214,7 +216,7 @@ export async function calibrateClient(opts: CalibrationOptions): Promise<Calibra
       chunksPerSec: (chunks * 1000) / capacity.spanMs,
       requestsPerSec: (ok.length * 1000) / capacity.spanMs,
       clientCpu: capacity.cpuShare,
-      limitedBy: capacity.cpuShare >= CLIENT_BOUND_CPU ? "client" : "simulator",
+      limitedBy: capacity.cpuShare >= CLIENT_BOUND_CPU ? "client" : "server",
     },
     failed,
     durationMs: performance.now() - t0,

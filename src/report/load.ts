@@ -85,7 +85,7 @@ function renderCalibration(cal: Calibration | { error: string }, h: "###" | "###
         ],
         [
           `Output chunks/s the client took in (${c.concurrency} streams)`,
-          `${c.limitedBy === "simulator" ? "≥ " : ""}${fmtNum(c.chunksPerSec, 0)} chunks/s, ${fmtNum(c.requestsPerSec, 0)} req/s (client CPU ${fmtPct(c.clientCpu)} of a core; limited by the ${c.limitedBy})`,
+          `${c.limitedBy === "server" ? "≥ " : ""}${fmtNum(c.chunksPerSec, 0)} chunks/s, ${fmtNum(c.requestsPerSec, 0)} req/s (client CPU ${fmtPct(c.clientCpu)} of a core; limited by the ${c.limitedBy})`,
           view?.capacityShare !== undefined ? `run: ${fmtPct(view.capacityShare)} of it` : "—",
         ],
       ],

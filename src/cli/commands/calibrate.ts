@@ -40,7 +40,7 @@ export function renderCalibrations(results: Calibration[]): string {
       t ? fmtMs(t.p50) : "—",
       t ? fmtMs(t.p99) : "—",
       t ? String(t.n) : "0",
-      `${c.limitedBy === "simulator" ? "≥ " : ""}${fmtNum(c.chunksPerSec, 0)}`,
+      `${c.limitedBy === "server" ? "≥ " : ""}${fmtNum(c.chunksPerSec, 0)}`,
       fmtNum(c.requestsPerSec, 0),
       `${fmtPct(c.clientCpu)} (${c.limitedBy})`,
       String(r.failed),
@@ -50,6 +50,6 @@ export function renderCalibrations(results: Calibration[]): string {
     table(["In flight", "Client-added TTFT p50", "p99", "n", "Chunks/s taken in", "Req/s", "Client CPU (limit)", "Failed"], rows),
     "",
     "Client-added TTFT: the client's TTFT minus the instant the simulator (in its own process) wrote the first token. " +
-      "Chunks/s: with the simulator streaming as fast as it can; “≥” when the simulator, not the client, was the limit (the client used less than 85 % of a core).",
+      "Chunks/s: from a server streaming pre-built chunks as fast as it can, one event per write; “≥” when that server, not the client, was the limit (the client used less than 85 % of a core).",
   ].join("\n");
 }

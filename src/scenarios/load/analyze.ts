@@ -161,7 +161,7 @@ function calibrationView(att: CalibrationAttachment | undefined, chunksPerSec: n
   const floorShare = floor !== undefined && ttftP50 !== undefined && ttftP50 > 0 ? floor / ttftP50 : undefined;
   if (capacityShare !== undefined && capacityShare > CAPACITY_WARN_SHARE)
     notes.push(
-      `NEAR THE CLIENT'S CAPACITY: the run took in ${fmt(chunksPerSec)} chunks/s, ${fmt(capacityShare * 100)} % of the ${fmt(cap)} chunks/s the client sustained in calibration${att.capacity.limitedBy === "simulator" ? " (a lower bound: the simulator, not the client, set that pace)" : ""}. Near its limit the client's own queueing enters the latencies; spread the load over more client processes or machines.`,
+      `NEAR THE CLIENT'S CAPACITY: the run took in ${fmt(chunksPerSec)} chunks/s, ${fmt(capacityShare * 100)} % of the ${fmt(cap)} chunks/s the client sustained in calibration${att.capacity.limitedBy === "server" ? " (a lower bound: the server, not the client, set that pace)" : ""}. Near its limit the client's own queueing enters the latencies; spread the load over more client processes or machines.`,
     );
   if (floor !== undefined && floorShare !== undefined && floorShare > FLOOR_WARN_SHARE)
     notes.push(

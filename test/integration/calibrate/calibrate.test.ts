@@ -11,14 +11,15 @@ describe("calibrateClient against the simulator in a child process", () => {
     const t = cal.clientAddedTtftMs!;
     // One sample per request of the fidelity pass: 4 streams × (400 ms / ~45 ms) requests.
     expect(t.n).toBeGreaterThan(8);
-    // The client sees the first token after the server wrote it (clock noise aside), and not
-    // long after on an idle loopback.
-    expect(t.min).toBeGreaterThan(-1);
-    expect(t.p50).toBeLessThan(50);
+    // The client sees the first token after the server sent it (the server's timestamp is
+    // taken just after its write: a loaded machine may run the client first, by a little),
+    // and not long after on loopback.
+    expect(t.min, JSON.stringify(t)).toBeGreaterThan(-10);
+    expect(t.p50, JSON.stringify(t)).toBeLessThan(50);
     expect(cal.capacity.concurrency).toBe(64);
     expect(cal.capacity.chunksPerSec).toBeGreaterThan(0);
     expect(cal.capacity.requestsPerSec).toBeGreaterThan(0);
-    expect(["client", "simulator"]).toContain(cal.capacity.limitedBy);
+    expect(["client", "server"]).toContain(cal.capacity.limitedBy);
     expect(cal.capacity.clientCpu).toBeGreaterThan(0);
   }, 30_000);
 

@@ -274,7 +274,7 @@ describe("load ramp-up and sweep analysis", () => {
 });
 
 describe("load analysis against the client's calibration", () => {
-  const calibration = (p99: number, chunksPerSec: number, limitedBy: "client" | "simulator" = "client") => ({
+  const calibration = (p99: number, chunksPerSec: number, limitedBy: "client" | "server" = "client") => ({
     concurrency: 4,
     inputTokens: 256,
     outputTokens: 5,
@@ -303,10 +303,10 @@ describe("load analysis against the client's calibration", () => {
 
   it("warns when the run took in more than half the chunks/s the client sustained (a lower bound when the simulator limited it)", () => {
     // 20 requests of 2 chunks over a 1.95 s busy span: ~20.5 chunks/s.
-    const r = analyzeLoad(config({ mode: "constant", rate: 10 }), withCal(calibration(0.1, 30, "simulator")));
+    const r = analyzeLoad(config({ mode: "constant", rate: 10 }), withCal(calibration(0.1, 30, "server")));
     expect(r.detail.chunksPerSec).toBeCloseTo(40 / 1.95, 6);
     expect(r.detail.calibration?.capacityShare).toBeCloseTo(40 / 1.95 / 30, 6);
-    expect(r.notes.join("\n")).toMatch(/NEAR THE CLIENT'S CAPACITY.*a lower bound: the simulator/);
+    expect(r.notes.join("\n")).toMatch(/NEAR THE CLIENT'S CAPACITY.*a lower bound: the server/);
     expect(renderLoadSection(r)).toContain("≥ 30 chunks/s");
   });
 
