@@ -435,7 +435,7 @@ async function timing(): Promise<void> {
       (rampS > 0 ? `, workers started over ${rampS} s (ramp_up_s) and only requests sent after it counted` : "") +
       `. client-added = client TTFT − the instant the simulator's first-token bytes left for the kernel (flushed). ` +
       `The bare reader runs the same load right after (its first body chunk against the same truth): what any one-thread Node reader adds. ` +
-      `"vs written" uses the simulator's onFirstTokenWritten as is, taken before node:http uncorks the socket at the end of the step.\n`,
+      `"vs written" uses the simulator's own onFirstTokenWritten (what calibration uses), a check of it against the bench's flush timestamp.\n`,
   );
   const sim = await startBenchServer("bench/servers/sim.ts", [JSON.stringify(SIM_TIMING)], { core: SERVER_CORE });
   const agent = bareAgent();
