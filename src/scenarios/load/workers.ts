@@ -74,7 +74,9 @@ export class LoadWorkers {
         ),
       );
       const pool = new LoadWorkers(threads);
-      signal.addEventListener("abort", () => pool.broadcast({ type: "abort" }), { once: true });
+      // A signal that fired while the threads started stops them at once.
+      if (signal.aborted) pool.broadcast({ type: "abort" });
+      else signal.addEventListener("abort", () => pool.broadcast({ type: "abort" }), { once: true });
       return pool;
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));

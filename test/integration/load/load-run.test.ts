@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateSuiteObject } from "../../../src/config/load.js";
 import type { SuiteInput } from "../../../src/config/schema.js";
+import { RunEvents } from "../../../src/run/events.js";
 import { executeRun } from "../../../src/run/executor.js";
 import type { LoadDetail, LoadSweepDetail } from "../../../src/scenarios/load/analyze.js";
 import type { ScenarioResult } from "../../../src/scenarios/types.js";
@@ -240,5 +241,30 @@ describe("load scenario against the simulator", () => {
 
   it("a dataset that cannot be read stops the scenario with a clear message", async () => {
     await expect(run({ dataset: { source: "sharegpt", path: "no/such/file.json" } }, "dataset-missing")).rejects.toThrow(/no\/such\/file\.json/);
+  });
+
+  it("workers: a stop signal mid-run ends every thread's requests, keeps what was measured and marks the run incomplete", async () => {
+    const ac = new AbortController();
+    const input: SuiteInput = {
+      name: "workers-stopped",
+      target: { sim: { profile: "fast" } },
+      scenarios: [{ kind: "load", mode: "constant", rate: 50, requests: 500, workers: 2, calibrate: false, input_tokens: 16, output_tokens: 8 } as never],
+      output: { dir: out },
+    };
+    // Stop once ten requests ended (the threads take a moment to start).
+    const events = new RunEvents();
+    let ended = 0;
+    events.on("request:end", (rec) => {
+      if (rec.scenario === "load" && ++ended === 10) ac.abort();
+    });
+    const t0 = performance.now();
+    const { dir, results } = await executeRun(validateSuiteObject(input, "test suite"), { signal: ac.signal, events, interruptionReason: () => "a test" });
+    // 500 requests at 50 req/s would take 10 s: the stop ended it.
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(results.complete).toBe(false);
+    const records = readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as RequestRecord).filter((r) => r.scenario === "load");
+    expect(records.length).toBeGreaterThanOrEqual(10);
+    expect(records.length).toBeLessThan(100);
+    expect(results.scenarios[0]?.metrics["not_sent"]?.value).toBe(500 - records.length);
   });
 });
