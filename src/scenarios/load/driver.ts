@@ -28,29 +28,15 @@ export function inFlightLimit(config: LoadScenarioConfig): number {
   return config.concurrency ?? (config.mode === "closed" ? 8 : 1024);
 }
 
-/** The single stage of a non-sweep scenario. */
-export function singleStage(config: LoadScenarioConfig): StagePlan {
-  if (config.mode === "sweep") throw new Error("singleStage: a sweep has several stages");
+/** What a stage runs: a sweep's stage (carried by its records), or the whole of a non-sweep scenario. */
+export function stagePlan(config: LoadScenarioConfig, stage?: LoadStage): StagePlan {
+  if (!stage && config.mode === "sweep") throw new Error("stagePlan: a sweep's stages are chosen at run time");
   return {
-    mode: config.mode,
-    rate: config.rate,
+    ...(stage ? { stage } : {}),
+    mode: stage?.mode ?? (config.mode as StagePlan["mode"]),
+    rate: stage?.rate ?? config.rate,
     burstiness: config.burstiness,
-    concurrency: inFlightLimit(config),
-    requests: config.requests,
-    ...(config.duration_s !== undefined ? { durationMs: config.duration_s * 1000 } : {}),
-    rampUpMs: config.ramp_up_s * 1000,
-    seed: config.seed,
-  };
-}
-
-/** The plan of a sweep stage, from the stage the records will carry. */
-export function sweepStagePlan(config: LoadScenarioConfig, stage: LoadStage): StagePlan {
-  return {
-    stage,
-    mode: stage.mode,
-    rate: stage.rate ?? config.rate,
-    burstiness: config.burstiness,
-    concurrency: stage.concurrency,
+    concurrency: stage?.concurrency ?? inFlightLimit(config),
     requests: config.requests,
     ...(config.duration_s !== undefined ? { durationMs: config.duration_s * 1000 } : {}),
     rampUpMs: config.ramp_up_s * 1000,
@@ -110,30 +96,14 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
   }
   if (config.workers > 1) step(`starting ${config.workers} worker threads…`);
 
-  const pool =
-    config.workers > 1
-      ? await LoadWorkers.start(
-          config.workers,
-          {
-            config,
-            endpoint: ctx.endpoint,
-            model: ctx.targetInfo.model,
-            stream: ctx.target.stream,
-            continuousUsage: ctx.target.continuous_usage,
-            extraBody: ctx.target.extra_body,
-          },
-          ctx.signal,
-        )
-      : undefined;
-  const sender = {
-    client: ctx.client,
+  const request = {
     model: ctx.targetInfo.model,
     stream: ctx.target.stream,
     continuousUsage: ctx.target.continuous_usage,
     extraBody: ctx.target.extra_body,
-    source,
-    signal: ctx.signal,
   };
+  const pool = config.workers > 1 ? await LoadWorkers.start(config.workers, { config, endpoint: ctx.endpoint, ...request }, ctx.signal) : undefined;
+  const sender = { ...request, client: ctx.client, source, signal: ctx.signal };
   // Each stage sends requests of its own (base + index): no stage hits another's prefix cache.
   let sent = 0;
   const run = async (plan: StagePlan, collected?: RequestRecord[]): Promise<void> => {
@@ -148,10 +118,10 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
   };
 
   try {
-    if (!sweep) await run(singleStage(config));
+    if (!sweep) await run(stagePlan(config));
     else {
       const closedStage = async (name: string, concurrency: number): Promise<number | undefined> => {
-        const plan = sweepStagePlan(config, { name, mode: "closed", concurrency });
+        const plan = stagePlan(config, { name, mode: "closed", concurrency });
         const recs: RequestRecord[] = [];
         await run(plan, recs);
         return stageThroughput(config, plan.stage!, recs);
@@ -161,7 +131,7 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
       const rates = syncRate !== undefined && maxRate !== undefined ? sweepRates(syncRate, maxRate, config.sweep.rates) : [];
       for (const [i, rate] of rates.entries()) {
         if (ctx.signal.aborted) break;
-        await run(sweepStagePlan(config, { name: `rate-${i + 1}`, mode: config.sweep.arrival, rate, concurrency: config.concurrency ?? 1024 }));
+        await run(stagePlan(config, { name: `rate-${i + 1}`, mode: config.sweep.arrival, rate, concurrency: config.concurrency ?? 1024 }));
       }
     }
   } finally {
