@@ -20,6 +20,7 @@ import type { Dispatcher } from "undici";
 import { applyResponse, newResult } from "./assemble.js";
 import { BODY_EXCERPT_MAX, classifyThrown, httpStatusError, redact, timeoutError } from "./classify.js";
 import type { ResolvedEndpoint } from "./endpoint.js";
+import { DeferredParser } from "./deferred-parse.js";
 import { ChatStream } from "./stream.js";
 import type { ChatCallOptions, ChatResult, ClassifiedError, ErrorKind, Timeouts } from "./types.js";
 import { Watchdog } from "./watchdog.js";
@@ -95,8 +96,9 @@ function closedEarly(): Error {
 /**
  * Pumps a body: `onChunk` gets every chunk and returns false to stop reading (the body is
  * then destroyed). Resolves at the body's end or when stopped; rejects on a body error.
+ * `onStart` receives a function that stops reading from outside a chunk (deferred parsing).
  */
-function pump(body: Readable, onChunk: (b: Buffer) => boolean): Promise<void> {
+function pump(body: Readable, onChunk: (b: Buffer) => boolean, onStart?: (stop: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (err?: unknown): void => {
@@ -105,12 +107,14 @@ function pump(body: Readable, onChunk: (b: Buffer) => boolean): Promise<void> {
       if (err === undefined) resolve();
       else reject(err);
     };
+    const stop = (): void => {
+      settle();
+      body.destroy();
+    };
+    onStart?.(stop);
     body.on("data", (b: Buffer) => {
       if (settled) return;
-      if (!onChunk(b)) {
-        settle();
-        body.destroy();
-      }
+      if (!onChunk(b)) stop();
     });
     body.once("end", () => settle());
     body.once("error", (err) => settle(err));
@@ -164,11 +168,24 @@ async function exchangeOnce(tr: ChatTransport, opts: ChatCallOptions, json: stri
     } else if (opts.stream && !isJsonType(res.headers)) {
       const cs = new ChatStream(r, secret);
       stream = cs;
-      await pump(body, (b) => {
-        const now = performance.now() - sent;
-        dog.activity(now);
-        return cs.push(b, now);
-      });
+      // Reads are timestamped as they arrive and parsed once the I/O phase is over (deferred-parse.ts).
+      let stopReading = (): void => undefined;
+      const parser = new DeferredParser((b, at) => cs.push(b, at), () => stopReading());
+      try {
+        await pump(
+          body,
+          (b) => {
+            const now = performance.now() - sent;
+            dog.activity(now);
+            parser.add(b, now);
+            return !parser.stopped;
+          },
+          (stop) => (stopReading = stop),
+        );
+      } finally {
+        // Whatever ended the body (its end, a timeout, a cut), what arrived is parsed.
+        parser.drain();
+      }
       if (cs.error) {
         r.error = cs.error;
       } else {
