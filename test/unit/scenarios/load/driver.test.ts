@@ -41,6 +41,28 @@ describe("load requests", () => {
   });
 });
 
+describe("load options that make no sense are refused", () => {
+  it.each([
+    ["workers 0", { workers: 0 }],
+    ["workers 65", { workers: 65 }],
+    ["workers 1.5", { workers: 1.5 }],
+    ["a negative ramp-up", { ramp_up_s: -1 }],
+    ["a sweep of no rates", { mode: "sweep", sweep: { rates: 0 } }],
+    ["gamma arrivals in a sweep", { mode: "sweep", sweep: { arrival: "gamma" } }],
+    ["an unknown sweep key", { mode: "sweep", sweep: { steps: 3 } }],
+    ["calibrate: yes", { calibrate: "yes" }],
+    ["an unknown mode", { mode: "burst" }],
+  ])("%s", (_, over) => {
+    expect(loadScenarioSchema.safeParse({ kind: "load", ...over }).success).toBe(false);
+  });
+
+  it("the defaults: one thread, calibration on, no ramp-up, a five-rate constant sweep at 256 in flight", () => {
+    const c = loadScenarioSchema.parse({ kind: "load" });
+    expect([c.workers, c.calibrate, c.ramp_up_s, c.sweep]).toEqual([1, true, 0, { rates: 5, arrival: "constant", max_concurrency: 256 }]);
+    expect(c.dataset).toEqual({ source: "synthetic", tokenizer: "auto", input_spread: 0, output_spread: 0, prefix_tokens: 0 });
+  });
+});
+
 describe("splitting a stage over worker threads", () => {
   const plan = (mode: "closed" | "constant", concurrency: number): StagePlan => ({ mode, rate: 10, burstiness: 1, concurrency, requests: 100, rampUpMs: 0, seed: 0 });
   it("closed loop splits the concurrency, never giving a thread no slot", () => {
