@@ -92,7 +92,7 @@ function renderCalibration(cal: Calibration | { error: string }, h: "###" | "###
     ),
   );
   out.push(
-    `Measured before the run against the simulator in its own process, at ${cal.inputTokens} prompt and ${cal.outputTokens} output tokens: client-added TTFT is the client's TTFT minus the instant the simulator wrote the first token. ${view?.beyond ? "**The run went beyond it: see the notes under Method.**" : ""}`.trim(),
+    `Measured before the run against the simulator in its own process, at ${cal.inputTokens} prompt and ${cal.outputTokens} output tokens: client-added TTFT is the client's TTFT minus the instant the simulator's first-token bytes left for the kernel. ${view?.beyond ? "**The run went beyond it: see the notes under Method.**" : ""}`.trim(),
   );
   return out.join("\n\n");
 }

@@ -49,7 +49,7 @@ export function renderCalibrations(results: Calibration[]): string {
   return [
     table(["In flight", "Client-added TTFT p50", "p99", "n", "Chunks/s taken in", "Req/s", "Client CPU (limit)", "Failed"], rows),
     "",
-    "Client-added TTFT: the client's TTFT minus the instant the simulator (in its own process) wrote the first token. " +
+    "Client-added TTFT: the client's TTFT minus the instant the first-token bytes left the simulator (in its own process). " +
       "Chunks/s: from a server streaming pre-built chunks as fast as it can, one event per write; “≥” when that server, not the client, was the limit (the client used less than 85 % of a core).",
   ].join("\n");
 }
