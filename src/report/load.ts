@@ -33,7 +33,7 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
   );
   out.push(
     table(
-      ["Stage", "Load", "Achieved send rate", "Completed/s", "Output tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "E2E p99", "Goodput", "Client lag p99", "Errors"],
+      ["Stage", "Load", "n (measured)", "Achieved send rate", "Completed/s", "Output tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "E2E p99", "Goodput", "Client lag p99", "Errors"],
       d.stages.map(({ stage, result: r }) => {
         const s = r.detail;
         const open = stage.mode !== "closed";
@@ -42,6 +42,7 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
         return [
           stage.name + (s.clientLimited ? " ⚠️" : ""),
           open ? `${stage.mode} ${fmtNum(stage.rate, 2)} req/s` : `${stage.concurrency} in flight`,
+          String(s.exclusions.measured),
           rate(s.achievedRate),
           rate(s.throughput),
           fmtNum(s.outputTpsTotal, 0),
@@ -56,7 +57,9 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
       }),
     ),
   );
-  out.push("Open-loop stages' TTFT and E2E are from the intended send time; ⚠️ marks a client-limited stage, whose percentiles are not the server's.");
+  out.push(
+    "n: the stage's requests left after the ramp-up, warm-up and cool-down windows; the figures rest on those that succeeded (Errors counts the others). Open-loop stages' TTFT and E2E are from the intended send time; ⚠️ marks a client-limited stage, whose percentiles are not the server's.",
+  );
   if (d.calibration) out.push(renderCalibration(d.calibration, "###"));
   for (const { stage, result } of d.stages) {
     out.push(`### Stage ${stage.name}`);

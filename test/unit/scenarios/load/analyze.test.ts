@@ -266,6 +266,9 @@ describe("load ramp-up and sweep analysis", () => {
     const md = renderLoadSection(r);
     expect(md).toContain("### Sweep");
     expect(md).toMatch(/\| rate-1 ⚠️ \| constant 25\.00 req\/s \|/);
+    // Each stage row says how many requests its figures rest on.
+    expect(md).toMatch(/\| rate-1 ⚠️ \| constant 25\.00 req\/s \| 25 \|/);
+    expect(md).toMatch(/\| throughput \| 4 in flight \| 40 \|/);
     // Its last send was 30 ms late: p99 lag above 10 ms flags the stage.
     expect(r.metrics["client_limited"]?.value).toBe(1);
     expect(md).toContain("### Stage throughput");
