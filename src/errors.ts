@@ -4,12 +4,22 @@
  * stack trace.
  */
 export const EXIT = {
+  /** Every verdict passed. */
   ok: 0,
+  /** A verdict failed, or nothing could be measured. */
   verdictFailed: 1,
+  /** Bad flag, bad suite or data file, refused key, unusable --out, run folder that cannot be read. */
   usage: 2,
+  /** The target cannot be reached, or went away during the run. */
   unreachable: 3,
-  interrupted: 130,
+  /** `shakedown report` of a run that did not finish (it was stopped, killed or crashed). */
+  incomplete: 4,
+  /** A bug in shakedown (an unexpected exception): the run folder keeps what was measured. */
   internal: 70,
+  /** Reading or writing a file failed (disk full, permission lost, I/O error). */
+  io: 74,
+  /** Stopped by the user (SIGINT or SIGTERM) during this command. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -54,5 +64,16 @@ export class RunFolderError extends ShakedownError {
   constructor(message: string) {
     super("SHAKEDOWN_RUN_FOLDER", message, EXIT.usage);
     this.name = "RunFolderError";
+  }
+}
+
+/**
+ * Writing (or reading) a file of the run failed: disk full, permission, I/O error: exit 74.
+ * The message names the file and what was kept.
+ */
+export class StorageError extends ShakedownError {
+  constructor(message: string, code = "SHAKEDOWN_STORAGE") {
+    super(code, message, EXIT.io);
+    this.name = "StorageError";
   }
 }
