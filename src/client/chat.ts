@@ -18,11 +18,12 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { applyResponse, newResult } from "./assemble.js";
-import { BODY_EXCERPT_MAX, classifyThrown, httpStatusError, redact, timeoutError } from "./classify.js";
+import { BODY_EXCERPT_MAX, classifyThrown, errorCodes, httpStatusError, redact, timeoutError } from "./classify.js";
 import type { ResolvedEndpoint } from "./endpoint.js";
 import { DeferredParser } from "./deferred-parse.js";
 import { ChatStream } from "./stream.js";
-import type { ChatCallOptions, ChatResult, ClassifiedError, ErrorKind, Timeouts } from "./types.js";
+import { traceSocket, type SocketTrace } from "./socket-reuse.js";
+import type { ChatCallOptions, ChatResult, ClassifiedError, ErrorKind, ResponseLimits, Timeouts } from "./types.js";
 import { Watchdog } from "./watchdog.js";
 
 /** What a client learned about its server's dialect (kept for the client's lifetime). */
@@ -38,6 +39,7 @@ export interface ChatTransport {
   dispatcher: Dispatcher;
   endpoint: ResolvedEndpoint;
   timeouts: Timeouts;
+  limits: ResponseLimits;
   dialect: DialectState;
 }
 
@@ -63,6 +65,12 @@ export function buildChatBody(opts: ChatCallOptions, dialect: DialectState): Rec
 
 const STREAM_OPTIONS_RE = /continuous_usage_stats|stream_options/;
 
+/** Results of attempts that failed before any response byte on a reused connection (see chatExchange). */
+const neverReachedServer = new WeakSet<ChatResult>();
+
+/** Socket errors of a connection the server closed under a request. */
+const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
+
 /**
  * Runs one chat completion. Never throws: a failed exchange is ok:false with a classified
  * error and everything received so far. A 400 that blames continuous_usage_stats (or
@@ -70,7 +78,16 @@ const STREAM_OPTIONS_RE = /continuous_usage_stats|stream_options/;
  */
 export async function chatExchange(tr: ChatTransport, opts: ChatCallOptions): Promise<ChatResult> {
   const body = buildChatBody(opts, tr.dialect);
-  const r = await exchangeOnce(tr, opts, JSON.stringify(body));
+  const json = JSON.stringify(body);
+  let r = await exchangeOnce(tr, opts, json);
+  if (neverReachedServer.has(r) && !opts.signal?.aborted) {
+    // Written onto a kept-alive socket the server had already closed (llama.cpp closes after
+    // each stream): not one byte came back, so the server never processed it. Send it again;
+    // the dead socket is gone from the pool, so this goes out on a fresh connection.
+    const first = r.error!;
+    r = await exchangeOnce(tr, opts, json);
+    r.retried = { error: first, reason: "reused_connection_closed" };
+  }
   const e = r.error;
   if (!opts.stream || e?.kind !== "http_status" || r.httpStatus !== 400) return r;
   const text = `${e.bodyExcerpt ?? ""} ${e.message}`;
@@ -147,17 +164,32 @@ async function exchangeOnce(tr: ChatTransport, opts: ChatCallOptions, json: stri
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   let stream: ChatStream | undefined;
+  let socket: SocketTrace = {};
+  const limits = tr.limits;
+  /** Body bytes received so far, against limits.maxBytes. */
+  let received = 0;
+  const overLimit = (bytes: number): boolean => {
+    received += bytes;
+    if (received <= limits.maxBytes && r.chunkTimes.length <= limits.maxTokens) return false;
+    stopKind ??= "response_too_large";
+    return true;
+  };
   try {
-    const res = await tr.dispatcher.request({
-      origin: ep.origin,
-      path: `${ep.basePath}/chat/completions`,
-      method: "POST",
-      headers: ep.jsonHeaders,
-      body: json,
-      signal: ac.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    const pending = traceSocket(
+      () =>
+        tr.dispatcher.request({
+          origin: ep.origin,
+          path: `${ep.basePath}/chat/completions`,
+          method: "POST",
+          headers: ep.jsonHeaders,
+          body: json,
+          signal: ac.signal,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        }),
+    );
+    socket = pending.trace;
+    const res = await pending.result;
     r.t.firstByte = performance.now() - sent;
     r.httpStatus = res.statusCode;
     const body = res.body as unknown as Readable;
@@ -170,13 +202,35 @@ async function exchangeOnce(tr: ChatTransport, opts: ChatCallOptions, json: stri
       stream = cs;
       // Reads are timestamped as they arrive and parsed once the I/O phase is over (deferred-parse.ts).
       let stopReading = (): void => undefined;
-      const parser = new DeferredParser((b, at) => cs.push(b, at), () => stopReading());
+      let parseCrash: unknown;
+      const parser = new DeferredParser(
+        (b, at) => {
+          const events = cs.dataEvents;
+          let going: boolean;
+          try {
+            going = cs.push(b, at);
+          } catch (e) {
+            // A parser bug must cost this stream, never the process (this runs in a setImmediate).
+            parseCrash = e;
+            return false;
+          }
+          // Only data events keep a stream alive: SSE comments (llama.cpp's `:` pings every 30 s)
+          // and empty events are not tokens, so a stalled stream still hits betweenTokensMs.
+          if (cs.dataEvents !== events) dog.activity(at);
+          return going;
+        },
+        () => stopReading(),
+      );
       try {
         await pump(
           body,
           (b) => {
             const now = performance.now() - sent;
-            dog.activity(now);
+            dog.started(now);
+            if (overLimit(b.length)) {
+              parser.add(b.subarray(0, Math.max(0, b.length - (received - limits.maxBytes))), now);
+              return false;
+            }
             parser.add(b, now);
             return !parser.stopped;
           },
@@ -186,7 +240,13 @@ async function exchangeOnce(tr: ChatTransport, opts: ChatCallOptions, json: stri
         // Whatever ended the body (its end, a timeout, a cut), what arrived is parsed.
         parser.drain();
       }
-      if (cs.error) {
+      if (parseCrash !== undefined) {
+        r.t.lastByte = performance.now() - sent;
+        r.error = { kind: "malformed_event", message: `the client could not parse the stream (${redact(String((parseCrash as Error).message ?? parseCrash), secret)})` };
+      } else if (stopKind === "response_too_large") {
+        r.t.lastByte = performance.now() - sent;
+        r.error = tooLarge(received, r, limits);
+      } else if (cs.error) {
         r.error = cs.error;
       } else {
         const end = performance.now() - sent;
@@ -194,9 +254,14 @@ async function exchangeOnce(tr: ChatTransport, opts: ChatCallOptions, json: stri
         r.error = cs.end(end);
       }
     } else {
-      const text = await readText(body, sent, dog, Infinity);
+      const text = await readText(body, sent, dog, limits.maxBytes, () => {
+        stopKind = "response_too_large";
+      });
       r.t.lastByte = performance.now() - sent;
-      r.error = parseWhole(r, text, secret);
+      if (stopKind === "response_too_large") {
+        r.content = redact(text, secret);
+        r.error = tooLarge(Buffer.byteLength(text), r, limits);
+      } else r.error = parseWhole(r, text, secret);
       if (r.error === undefined && opts.stream) {
         r.error = {
           kind: "malformed_event",
@@ -205,7 +270,15 @@ async function exchangeOnce(tr: ChatTransport, opts: ChatCallOptions, json: stri
       }
     }
   } catch (err) {
-    r.error = failure(err, stopKind, r, tr, sent);
+    r.error = stopKind === "response_too_large" ? tooLarge(received, r, limits) : failure(err, stopKind, r, tr, sent);
+    if (
+      socket.reused === true &&
+      r.httpStatus === undefined &&
+      stopKind === undefined &&
+      errorCodes(err).some((c) => CLOSED_CODES.has(c))
+    ) {
+      neverReachedServer.add(r);
+    }
   } finally {
     dog.stop();
     signal?.removeEventListener("abort", onAbort);
@@ -234,6 +307,18 @@ function failure(err: unknown, stopKind: ErrorKind | undefined, r: ChatResult, t
   return e;
 }
 
+/** The error for a response cut at the client's cap; what arrived before the cap is kept. */
+function tooLarge(bytes: number, r: ChatResult, limits: ResponseLimits): ClassifiedError {
+  const what =
+    r.chunkTimes.length > limits.maxTokens
+      ? `more than ${limits.maxTokens} token chunks (target.response_limits.max_tokens)`
+      : `more than ${limits.maxBytes} bytes (target.response_limits.max_bytes)`;
+  return {
+    kind: "response_too_large",
+    message: `the response grew past ${what}: cut after ${bytes} bytes and ${r.chunkTimes.length} token chunks, which are kept (an endless or runaway answer)`,
+  };
+}
+
 function parseWhole(r: ChatResult, text: string, secret: string | undefined): ClassifiedError | undefined {
   let j: unknown;
   try {
@@ -249,8 +334,12 @@ function parseWhole(r: ChatResult, text: string, secret: string | undefined): Cl
   return applyResponse(r, j, secret);
 }
 
-/** Reads a whole body as UTF-8 (keeping at most `max` bytes), feeding the watchdog. */
-async function readText(body: Readable, sent: number, dog: Watchdog, max: number): Promise<string> {
+/**
+ * Reads a whole body as UTF-8, feeding the watchdog. Past `max` bytes it stops: with
+ * `onOverflow`, reading stops there (the response is too large); without, the rest is read
+ * and dropped (an error body, of which an excerpt is enough).
+ */
+async function readText(body: Readable, sent: number, dog: Watchdog, max: number, onOverflow?: () => void): Promise<string> {
   const decoder = new TextDecoder("utf-8");
   let out = "";
   let kept = 0;
@@ -260,6 +349,13 @@ async function readText(body: Readable, sent: number, dog: Watchdog, max: number
       const part = kept + b.length <= max ? b : b.subarray(0, max - kept);
       kept += part.length;
       out += decoder.decode(part, { stream: true });
+      if (part.length < b.length && onOverflow) {
+        onOverflow();
+        return false;
+      }
+    } else if (onOverflow) {
+      onOverflow();
+      return false;
     }
     return true;
   });

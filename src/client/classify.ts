@@ -1,19 +1,15 @@
 /**
  * Error classification for one exchange: thrown network errors, HTTP error statuses,
  * in-stream error events, timeouts. Every message passes through redact() so the API key
- * never leaves the client in an error.
+ * never leaves the client in an error, in any spelling a server may echo it (redact.ts).
  */
+import { redact } from "./redact.js";
 import type { ClassifiedError, ErrorKind, Timeouts } from "./types.js";
 
 /** Longest body excerpt kept on an error. */
 export const BODY_EXCERPT_MAX = 2000;
-const REDACTED = "[REDACTED]";
 
-/** Replaces every occurrence of `secret` in `text` (no-op without a secret). */
-export function redact(text: string, secret: string | undefined): string {
-  if (!secret || text.length === 0 || !text.includes(secret)) return text;
-  return text.split(secret).join(REDACTED);
-}
+export { redact } from "./redact.js";
 
 /** The `code` of an error or of its causes (undici wraps system errors; happy eyeballs aggregates them). */
 export function errorCodes(err: unknown): string[] {
@@ -133,7 +129,13 @@ export function errorMessageFromJson(j: unknown): string | undefined {
   }
   if (typeof rec.message === "string") return rec.message;
   if (typeof rec.detail === "string") return rec.detail;
-  if (Array.isArray(rec.detail)) return JSON.stringify(rec.detail);
+  if (Array.isArray(rec.detail)) {
+    try {
+      return JSON.stringify(rec.detail);
+    } catch {
+      return "(an error detail too deeply nested to show)";
+    }
+  }
   return undefined;
 }
 
@@ -160,7 +162,9 @@ export function httpStatusError(status: number, body: string, secret: string | u
 export function streamErrorEvent(data: string, j: unknown, secret: string | undefined, inStream = true): ClassifiedError {
   const rec = (j ?? {}) as { error?: { code?: unknown } | string; code?: unknown };
   const inner = typeof rec.error === "object" && rec.error !== null ? rec.error.code : rec.code;
-  const code = typeof inner === "number" ? inner : typeof inner === "string" && /^\d{3}$/.test(inner) ? Number(inner) : 500;
+  const asNumber = typeof inner === "number" ? inner : typeof inner === "string" && /^\d{3}$/.test(inner) ? Number(inner) : NaN;
+  // Only an HTTP-like status is kept: 1e400, 2.5 or -1 from a hostile server mean nothing.
+  const code = Number.isInteger(asNumber) && asNumber >= 100 && asNumber <= 599 ? asNumber : 500;
   const msg = redact(errorMessageFromJson(j) ?? "error event", secret);
   return {
     kind: "server_error",

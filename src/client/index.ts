@@ -9,7 +9,7 @@ import type { Agent } from "undici";
 import { chatExchange, type ChatTransport, type DialectState } from "./chat.js";
 import { createAgent, resolveEndpoint, type Endpoint } from "./endpoint.js";
 import { fetchModels, type ModelInfo } from "./models.js";
-import type { ChatCallOptions, ChatResult } from "./types.js";
+import { DEFAULT_RESPONSE_LIMITS, type ChatCallOptions, type ChatResult } from "./types.js";
 
 export type { Endpoint } from "./endpoint.js";
 export { DEFAULT_MAX_CONNECTIONS } from "./endpoint.js";
@@ -20,6 +20,8 @@ export type {
   ChatResult,
   ClassifiedError,
   ErrorKind,
+  ResponseLimits,
+  RetriedAttempt,
   Timeouts,
   Timestamps,
   Usage,
@@ -34,8 +36,8 @@ export interface ChatClient {
   chat(opts: ChatCallOptions): Promise<ChatResult>;
   /** GET {base}/models. Throws UnreachableError or AuthError. */
   listModels(): Promise<ModelInfo[]>;
-  /** Closes the pool (waits for requests in flight). */
-  close(): Promise<void>;
+  /** Closes the pool: waits for requests in flight up to `graceMs` (default 2 s), then cuts them. */
+  close(graceMs?: number): Promise<void>;
 }
 
 class UndiciChatClient implements ChatClient {
@@ -46,7 +48,7 @@ class UndiciChatClient implements ChatClient {
     const resolved = resolveEndpoint(endpoint);
     this.agent = createAgent(endpoint);
     const dialect: DialectState = { continuousUsageRejected: false, streamOptionsRejected: false };
-    this.transport = { dispatcher: this.agent, endpoint: resolved, timeouts: endpoint.timeouts, dialect };
+    this.transport = { dispatcher: this.agent, endpoint: resolved, timeouts: endpoint.timeouts, limits: endpoint.limits ?? DEFAULT_RESPONSE_LIMITS, dialect };
   }
 
   chat(opts: ChatCallOptions): Promise<ChatResult> {
@@ -58,8 +60,15 @@ class UndiciChatClient implements ChatClient {
     return listing.models;
   }
 
-  async close(): Promise<void> {
-    await this.agent.close();
+  async close(graceMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+      timer.unref();
+    });
+    const closed = await Promise.race([this.agent.close().then(() => "closed" as const), late]);
+    clearTimeout(timer);
+    if (closed === "late") await this.agent.destroy();
   }
 }
 

@@ -87,7 +87,8 @@ export async function fetchModels(
       bodyTimeout: 0,
     });
     status = res.statusCode;
-    serverHeader = headerValue(res.headers, "server");
+    const server = headerValue(res.headers, "server");
+    serverHeader = server === undefined ? undefined : redact(server, ep.apiKey);
     const body = res.body as unknown as Readable;
     const decoder = new TextDecoder();
     for await (const chunk of body) {

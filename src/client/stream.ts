@@ -11,9 +11,15 @@ export class ChatStream {
   private readonly asm: StreamAssembler;
   private readonly sse: SseDecoder;
 
+  /** Data events with a non-empty payload so far (SSE comments and empty events are not counted). */
+  dataEvents = 0;
+
   constructor(readonly r: ChatResult, secret?: string) {
     this.asm = new StreamAssembler(r, secret);
-    this.sse = new SseDecoder(this.asm.onData);
+    this.sse = new SseDecoder((data, atEnd) => {
+      if (data.length > 0) this.dataEvents++;
+      this.asm.onData(data, atEnd);
+    });
   }
 
   /** Feeds a body chunk received at `now`. Returns false when reading should stop (error event, malformed event). */

@@ -17,7 +17,10 @@ export type ErrorKind =
   | "server_error"
   | "stream_cut"
   | "malformed_event"
+  /** Stopped by the caller (the run's stop: Ctrl-C, the target gone, …): not the server's failure. */
   | "aborted"
+  /** The response grew past the client's cap (bytes or token chunks): an endless or oversized answer. */
+  | "response_too_large"
   | "network";
 
 export interface ClassifiedError {
@@ -38,6 +41,23 @@ export interface Timeouts {
   betweenTokensMs: number;
   /** Whole exchange. */
   totalMs: number;
+}
+
+/** Caps on one response, so an endless or oversized answer is cut and recorded instead of exhausting memory. */
+export interface ResponseLimits {
+  /** Response body bytes (SSE framing included). */
+  maxBytes: number;
+  /** Token-bearing stream chunks. */
+  maxTokens: number;
+}
+
+export const DEFAULT_RESPONSE_LIMITS: ResponseLimits = { maxBytes: 64 * 1024 * 1024, maxTokens: 262_144 };
+
+/** An attempt that failed before reaching the server and was sent again (see ChatResult.retried). */
+export interface RetriedAttempt {
+  error: ClassifiedError;
+  /** Why it was safe to send again. */
+  reason: "reused_connection_closed";
 }
 
 export interface Usage {
@@ -98,6 +118,12 @@ export interface ChatResult {
   responseId?: string;
   responseModel?: string;
   error?: ClassifiedError;
+  /**
+   * Set when a first attempt failed before any response byte on a kept-alive connection the
+   * server had closed (llama.cpp closes after every stream): it provably never reached the
+   * server and was sent once more on a fresh connection. Timestamps are the retry's.
+   */
+  retried?: RetriedAttempt;
 }
 
 export interface ChatCallOptions {

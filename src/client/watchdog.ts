@@ -23,7 +23,7 @@ function limit(ms: number): number {
 /** Watches one exchange; calls onExpire once with the deadline that passed. */
 export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
-  private started = false;
+  private bodyStarted = false;
   private stopped = false;
   private last = 0;
   private readonly firstByte: number;
@@ -44,14 +44,19 @@ export class Watchdog {
   /** Records body activity at `now` (ms since sent). */
   activity(now: number): void {
     this.last = now;
-    if (!this.started) {
+    if (!this.bodyStarted) {
       // the body started: switch from the first-byte deadline to the between-tokens one
       // (once per exchange; later chunks only store `last`)
-      this.started = true;
+      this.bodyStarted = true;
       if (this.stopped) return;
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.schedule(Math.min(now + this.between, this.total));
     }
+  }
+
+  /** The body started at `now` (its first byte): the first-byte deadline is met; later bytes are not activity by themselves. */
+  started(now: number): void {
+    if (!this.bodyStarted) this.activity(now);
   }
 
   /** Cancels the timer (exchange over). */
@@ -78,7 +83,7 @@ export class Watchdog {
     const now = performance.now() - this.sent;
     if (now >= this.total) return this.onExpire("timeout_total");
     let deadline: number;
-    if (!this.started) {
+    if (!this.bodyStarted) {
       if (now >= this.firstByte) return this.onExpire("timeout_first_byte");
       deadline = this.firstByte;
     } else {

@@ -10,6 +10,7 @@ import { closest, constOf, describeSchema, knownKeys, maskSecret, schemaAt, show
 import { suiteJsonSchema } from "./json-schema.js";
 import { isPlainObject } from "./kinds.js";
 import { formatPath, type ConfigPath, type Position, type Provenance } from "./source.js";
+import { urlCredentialProblem, urlForDisplay } from "../client/endpoint.js";
 
 /** A problem found in a suite, before it is given a location. */
 export interface PendingIssue {
@@ -81,6 +82,8 @@ function got(raw: unknown, path: ConfigPath): string {
   const value = valueAt(raw, path);
   if (isSecretPath(path)) return maskSecret(value);
   if (path[path.length - 1] === "api_key_env" && typeof value === "string" && looksLikeSecret(value)) return maskSecret(value);
+  // A URL may hold user:password@ or ?key=…: shown without them.
+  if (path[path.length - 1] === "url" && typeof value === "string") return showValue(urlForDisplay(value));
   return showValue(value);
 }
 
@@ -207,7 +210,8 @@ function hintFor(path: ConfigPath, value: unknown): string {
     if (value.startsWith("$")) return "; write the variable's name without the $";
   }
   if (last === "url" && typeof value === "string" && !/^[a-z]+:\/\//i.test(value)) {
-    return `; add the scheme, e.g. http://${value}`;
+    const problem = urlCredentialProblem(`http://${value}`);
+    return `; add the scheme, e.g. http://${urlForDisplay(`http://${value}`).slice("http://".length)}${problem ? `; besides, ${problem}` : ""}`;
   }
   return "";
 }

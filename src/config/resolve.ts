@@ -16,6 +16,7 @@ import { readSuiteDocument, validateSuiteObject } from "./load.js";
 import { applySetsTracked, type AppliedSet } from "./overrides.js";
 import type { SimKnobs, Suite } from "./schema.js";
 import { labelOnly, type ConfigPath, type Location, type Provenance } from "./source.js";
+import { urlForDisplay } from "../client/endpoint.js";
 
 export interface ResolveInput {
   /** Suite file path; absent: the built-in default suite. */
@@ -136,7 +137,7 @@ function applyFlags(raw: Record<string, unknown>, input: ResolveInput): AppliedS
     t.url = url;
     // The file's simulator knobs do not apply to a real server chosen on the command line.
     delete t.sim;
-    applied.push({ path: ["target", "url"], origin: `--target ${url}` });
+    applied.push({ path: ["target", "url"], origin: `--target ${urlForDisplay(url)}` });
   }
   if (model !== undefined) {
     t.model = model;
@@ -149,7 +150,7 @@ function applyFlags(raw: Record<string, unknown>, input: ResolveInput): AppliedS
   if (Object.keys(sim).length > 0) {
     const effectiveUrl = t.url;
     if (effectiveUrl !== undefined && effectiveUrl !== null) {
-      const from = url !== undefined ? "--target" : `the suite's target.url (${String(effectiveUrl)})`;
+      const from = url !== undefined ? "--target" : `the suite's target.url (${urlForDisplay(String(effectiveUrl))})`;
       throw new ConfigError(
         `simulator knobs apply only when no --target is given; the target is a real server (${from}): drop the simulator flags (${Object.keys(sim).join(", ")})`,
       );

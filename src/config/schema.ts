@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { TOKENIZER_NAMES } from "../workload/tokenizers.js";
+import { urlCredentialProblem } from "../client/endpoint.js";
 
 export const SIM_PROFILES = ["default", "seed", "fast"] as const;
 
@@ -40,11 +41,18 @@ export const timeoutsSchema = z
   .strict()
   .describe("per-request timeouts; a request that times out is recorded as a timeout error");
 
+
+/** An http(s) URL with no credentials in it: user:password@ and query strings are never sent, and would be written into the run folder. */
+const serverUrl = () =>
+  z.url({ protocol: /^https?$/ }).superRefine((v, ctx) => {
+    const problem = urlCredentialProblem(v);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: "[not shown]" });
+  });
+
 export const targetSchema = z
   .object({
     name: z.string().min(1).optional().describe("label used in reports"),
-    url: z
-      .url({ protocol: /^https?$/ })
+    url: serverUrl()
       .optional()
       .describe("base URL of the OpenAI-compatible API, ending in /v1 (absent: the embedded simulator)"),
     model: z.string().min(1).optional().describe("model name sent in requests (absent: the first of GET /v1/models)"),
@@ -54,6 +62,23 @@ export const targetSchema = z
       .optional()
       .describe("name of the environment variable holding the API key (never the key itself)"),
     timeouts: timeoutsSchema.prefault({}),
+    response_limits: z
+      .object({
+        max_bytes: z
+          .int()
+          .min(1024)
+          .max(1024 * 1024 * 1024)
+          .default(64 * 1024 * 1024)
+          .describe("most bytes of one response body; a longer one is cut and recorded as response_too_large"),
+        max_tokens: z
+          .int()
+          .positive()
+          .default(262_144)
+          .describe("most token chunks of one streamed response; a longer one is cut and recorded as response_too_large"),
+      })
+      .strict()
+      .prefault({})
+      .describe("caps on one response, so an endless or runaway answer is cut and recorded instead of exhausting memory"),
     stream: z.boolean().default(true).describe("stream responses (needed for TTFT)"),
     continuous_usage: z.boolean().default(true).describe("ask for stream_options.continuous_usage_stats (vLLM/SGLang); retried without it if refused"),
     warmup_requests: z
@@ -71,8 +96,7 @@ export const targetSchema = z
           .default("auto")
           .describe("poll the server's Prometheus /metrics during the run: auto = when it answers, on = required, off = never"),
         interval_ms: z.int().min(100).max(60_000).default(1000).describe("polling interval"),
-        url: z
-          .url({ protocol: /^https?$/ })
+        url: serverUrl()
           .optional()
           .describe("metrics URL (default: the target's origin + /metrics, e.g. http://host:8000/metrics)"),
       })
@@ -138,8 +162,7 @@ export const cacheScenarioSchema = z
 
 export const judgeSchema = z
   .object({
-    url: z
-      .url({ protocol: /^https?$/ })
+    url: serverUrl()
       .optional()
       .describe("base URL of an OpenAI-compatible judge (absent: the target itself)"),
     model: z.string().min(1).optional().describe("judge model (absent: the target's model, or the first the judge lists)"),

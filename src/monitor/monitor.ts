@@ -8,6 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
+import { redact } from "../client/redact.js";
 import { ConfigError } from "../errors.js";
 import { JsonlWriter } from "../store/files.js";
 import { normalizeMetrics, detectServerKind } from "./mapping.js";
@@ -111,7 +112,8 @@ async function scrape(agent: Agent, url: string, apiKey: string | undefined, tim
       }
       chunks.push(b);
     }
-    const text = Buffer.concat(chunks).toString("utf8");
+    // A hostile or careless server may echo the key into a label or a comment: never keep it.
+    const text = redact(Buffer.concat(chunks).toString("utf8"), apiKey);
     const parsed = parseMetricsText(text);
     if (!looksLikePrometheus(parsed)) {
       const type = res.headers["content-type"];

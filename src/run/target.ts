@@ -46,6 +46,7 @@ function endpointFor(url: string, apiKey: string | undefined, t: TargetConfig): 
       betweenTokensMs: t.timeouts.between_tokens_ms,
       totalMs: t.timeouts.total_ms,
     },
+    limits: { maxBytes: t.response_limits.max_bytes, maxTokens: t.response_limits.max_tokens },
   };
 }
 

@@ -17,6 +17,7 @@ describe("loadSuiteFile: good files", () => {
       name: "suite",
       target: {
         timeouts: { connect_ms: 5000, first_byte_ms: 120000, between_tokens_ms: 60000, total_ms: 600000 },
+        response_limits: { max_bytes: 67108864, max_tokens: 262144 },
         stream: true,
         continuous_usage: true,
         warmup_requests: 1,
