@@ -12,9 +12,9 @@
  * - firstAnswer: first content after reasoning ended (= firstContent without reasoning).
  */
 import type { WireChatChunk, WireChatResponse, WireDelta, WireMessage, WireUsage } from "../wire/openai.js";
-import { malformedEvent, redact, streamErrorEvent } from "./classify.js";
+import { BODY_EXCERPT_MAX, malformedEvent, redact, streamErrorEvent } from "./classify.js";
 import { ThinkSplitter } from "./think-splitter.js";
-import { normalizeToolCalls, ToolCallAssembler } from "./tool-calls.js";
+import { jsonText, normalizeToolCalls, ToolCallAssembler } from "./tool-calls.js";
 import type { ChatResult, ClassifiedError } from "./types.js";
 import { asTimings, mapUsage } from "./usage.js";
 
@@ -33,6 +33,14 @@ export function newResult(stream: boolean, startedAtEpochMs: number, sentPerfMs:
     toolCalls: [],
     continuousUsage: false,
   };
+}
+
+const TOO_DEEP_ARGS = "a tool call's arguments, sent as a JSON object, are nested too deeply to be kept as text";
+
+/** A chunk that is JSON but cannot be used (`problem` says why). */
+function unusableChunk(problem: string, data: string, secret: string | undefined): ClassifiedError {
+  const clean = redact(data, secret);
+  return { kind: "malformed_event", message: `${problem}: ${clean.slice(0, 200)}`, bodyExcerpt: clean.slice(0, BODY_EXCERPT_MAX) };
 }
 
 /** Secrets this short are too likely to be ordinary words to be cut out of model text. */
@@ -110,7 +118,8 @@ export class StreamAssembler {
       return;
     }
     this.events++;
-    this.onChunk(chunk);
+    const problem = this.onChunk(chunk);
+    if (problem !== undefined) this.fail(unusableChunk(problem, data, this.secret));
   };
 
   private fail(e: ClassifiedError): void {
@@ -118,7 +127,9 @@ export class StreamAssembler {
     this.error = e;
   }
 
-  private onChunk(c: LooseChunk): void {
+  /** Applies one chunk; returns what made it unusable, if anything. */
+  private onChunk(c: LooseChunk): string | undefined {
+    let problem: string | undefined;
     const r = this.r;
     const now = this.now;
     if (r.responseId === undefined && typeof c.id === "string") r.responseId = c.id;
@@ -156,7 +167,7 @@ export class StreamAssembler {
           if (Array.isArray(tc) && tc.length > 0) {
             tokenBearing = true;
             if (r.t.firstToolCall === undefined) r.t.firstToolCall = now;
-            this.tools.push(tc);
+            if (!this.tools.push(tc)) problem = TOO_DEEP_ARGS;
           }
         } else if (typeof ch.text === "string" && ch.text.length > 0) {
           // legacy /v1/completions chunks carry `text` instead of a delta
@@ -175,12 +186,15 @@ export class StreamAssembler {
     if (tokenBearing) {
       r.chunkTimes.push(now);
       r.t.lastToken = now;
-      if (usage !== null && usage !== undefined && typeof usage.completion_tokens === "number") {
-        r.chunkTokens.push(usage.completion_tokens - this.prevCompletion);
-        this.prevCompletion = usage.completion_tokens;
+      const completion = usage !== null && usage !== undefined ? usage.completion_tokens : undefined;
+      // a count that overflows (1e400) is no count: the chunk then counts as one without usage
+      if (typeof completion === "number" && Number.isFinite(completion - this.prevCompletion)) {
+        r.chunkTokens.push(completion - this.prevCompletion);
+        this.prevCompletion = completion;
         this.tokenChunksWithUsage++;
       }
     }
+    return problem;
   }
 
   private fieldReasoning(text: string, source: ReasoningSource): void {
@@ -285,7 +299,9 @@ export class StreamAssembler {
 export function applyResponse(r: ChatResult, json: unknown, secret?: string): ClassifiedError | undefined {
   if (json === null || typeof json !== "object") return { kind: "malformed_event", message: "the response is not a JSON object" };
   const res = json as Partial<WireChatResponse> & { error?: unknown };
-  if (res.error !== undefined && res.error !== null) return streamErrorEvent(JSON.stringify(json), json, secret, false);
+  if (res.error !== undefined && res.error !== null) {
+    return streamErrorEvent(jsonText(json) ?? "(an error object nested too deeply to be written out)", json, secret, false);
+  }
   if (typeof res.id === "string") r.responseId = res.id;
   if (typeof res.model === "string") r.responseModel = res.model;
   const u = mapUsage(res.usage);
@@ -323,7 +339,9 @@ export function applyResponse(r: ChatResult, json: unknown, secret?: string): Cl
     }
   }
   r.content = content;
-  r.toolCalls = normalizeToolCalls(msg?.tool_calls);
+  const calls = normalizeToolCalls(msg?.tool_calls);
+  if (calls === undefined) return { kind: "malformed_event", message: TOO_DEEP_ARGS };
+  r.toolCalls = calls;
   redactText(r, secret);
   return undefined;
 }

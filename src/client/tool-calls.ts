@@ -29,8 +29,12 @@ export class ToolCallAssembler {
     return n;
   }
 
-  /** Adds the tool-call deltas of one chunk. */
-  push(deltas: readonly WireToolCallDelta[]): void {
+  /**
+   * Adds the tool-call deltas of one chunk. Returns false when arguments sent as an object could
+   * not be kept as text (nested too deeply to be serialised); the rest of the deltas are kept.
+   */
+  push(deltas: readonly WireToolCallDelta[]): boolean {
+    let kept = true;
     for (const d of deltas) {
       if (d === null || typeof d !== "object") continue;
       const id = typeof d.id === "string" ? d.id : "";
@@ -54,9 +58,14 @@ export class ToolCallAssembler {
         if (typeof f.name === "string" && f.name !== "" && slot.name === "") slot.name = f.name;
         const a: unknown = f.arguments;
         if (typeof a === "string") slot.args += a;
-        else if (a !== null && typeof a === "object") slot.args += JSON.stringify(a);
+        else if (a !== null && typeof a === "object") {
+          const text = jsonText(a);
+          if (text === undefined) kept = false;
+          else slot.args += text;
+        }
       }
     }
+    return kept;
   }
 
   /** The assembled calls, in index order (gaps in the indices are skipped). */
@@ -69,8 +78,23 @@ export class ToolCallAssembler {
   }
 }
 
-/** Normalises a non-streamed `message.tool_calls` (arguments as object → JSON text). */
-export function normalizeToolCalls(calls: unknown): WireToolCall[] {
+/**
+ * JSON text of a parsed value, or undefined when it cannot be written: JSON.parse takes any
+ * nesting depth, JSON.stringify recurses and throws a RangeError past a few thousand levels.
+ */
+export function jsonText(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Normalises a non-streamed `message.tool_calls` (arguments as object → JSON text). Undefined
+ * when arguments sent as an object cannot be kept as text (nested too deeply).
+ */
+export function normalizeToolCalls(calls: unknown): WireToolCall[] | undefined {
   if (!Array.isArray(calls)) return [];
   const out: WireToolCall[] = [];
   for (const c of calls as unknown[]) {
@@ -78,13 +102,12 @@ export function normalizeToolCalls(calls: unknown): WireToolCall[] {
     const rec = c as { id?: unknown; function?: { name?: unknown; arguments?: unknown } | null };
     const f = rec.function ?? {};
     const a = f.arguments;
+    const args = typeof a === "string" ? a : a === undefined || a === null ? "" : jsonText(a);
+    if (args === undefined) return undefined;
     out.push({
       id: typeof rec.id === "string" ? rec.id : "",
       type: "function",
-      function: {
-        name: typeof f.name === "string" ? f.name : "",
-        arguments: typeof a === "string" ? a : a === undefined || a === null ? "" : JSON.stringify(a),
-      },
+      function: { name: typeof f.name === "string" ? f.name : "", arguments: args },
     });
   }
   return out;

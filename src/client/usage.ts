@@ -23,8 +23,15 @@ export function mapUsage(w: WireUsage | null | undefined): Usage | undefined {
   return u;
 }
 
-/** A llama.cpp `timings` object if `v` is one (numbers only), else undefined. */
+/**
+ * A llama.cpp `timings` object if `v` is one, else undefined. Only its finite numbers are kept
+ * (a string, a nested object or an overflowing 1e400 would not survive records.jsonl as a number).
+ */
 export function asTimings(v: unknown): Record<string, number> | undefined {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
-  return v as Record<string, number>;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k !== "__proto__" && typeof x === "number" && Number.isFinite(x)) out[k] = x;
+  }
+  return out;
 }
