@@ -3,6 +3,7 @@
  * options; the work happens in run/, sim/ and report/.
  */
 import { Command, CommanderError, Option } from "commander";
+import { printable } from "../config/file-check.js";
 import { EXIT, ShakedownError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
 // Commands are loaded when run, so --help and usage errors answer at once.
@@ -97,7 +98,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof ShakedownError) {
-      process.stderr.write(`shakedown: ${e.message}\n`);
+      // Messages may quote a file or a path: never let a control byte reach the terminal.
+      process.stderr.write(`shakedown: ${printable(e.message, { keepNewlines: true })}\n`);
       return e.exitCode;
     }
     process.stderr.write(`shakedown: internal error: ${(e as Error).stack ?? String(e)}\n`);

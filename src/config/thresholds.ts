@@ -55,6 +55,10 @@ export function parseThreshold(s: string): Threshold {
     default:
       break;
   }
+  if (!Number.isFinite(threshold.value)) {
+    // 400 digits parse as Infinity, which no metric can be compared with (and JSON writes as null)
+    throw new ConfigError(`bad threshold ${JSON.stringify(s)}: the value is too large; write a finite number`);
+  }
   return threshold;
 }
 

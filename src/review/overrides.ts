@@ -3,10 +3,11 @@
  * (review/overrides.yaml) and read back by every re-analysis. They never erase the
  * automatic or judge grades: reports show the three side by side.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { FILE_LIMITS, printable, readUserText } from "../config/file-check.js";
 import { RunFolderError } from "../errors.js";
 
 export const REVIEW_DIR = "review";
@@ -52,18 +53,26 @@ export function overridesPath(runDir: string): string {
 export function loadOverrides(runDir: string): ReviewOverrides {
   const path = overridesPath(runDir);
   if (!existsSync(path)) return {};
-  const doc = parseDocument(readFileSync(path, "utf8"));
+  // Checked first (file-check.ts): a regular UTF-8 text file of at most 8 MB.
+  const text = readUserText(path, {
+    what: "review overrides file",
+    maxBytes: FILE_LIMITS.text,
+    expected: "review/overrides.yaml is the YAML file `shakedown review` writes (see docs/review.md); fix it, or delete it to start the review again",
+    error: (message) => new RunFolderError(message),
+    allowEmpty: true, // an emptied file: no overrides
+  });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw new RunFolderError(`${path}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]}`);
+    throw new RunFolderError(`${path}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${printable(e.message.split("\n")[0] ?? "")}`);
   }
   const raw: unknown = doc.toJS() ?? {};
   const r = overridesSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new RunFolderError(
-      `${path}: ${i.path.join(".")}: ${i.message}. A criterion's human verdict is pass, fail or a score from 0 to 1; see docs/review.md.`,
+      `${path}: ${printable(i.path.join("."), { max: 200 })}: ${printable(i.message, { max: 500 })}. A criterion's human verdict is pass, fail or a score from 0 to 1; see docs/review.md.`,
     );
   }
   return r.data;

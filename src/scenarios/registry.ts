@@ -1,6 +1,7 @@
 /** Scenario kinds by name. A new kind registers here and in the suite schema. */
 import type { ScenarioConfig } from "../config/schema.js";
 import { checkThresholdMetrics, parseThreshold } from "../config/thresholds.js";
+import { ConfigError } from "../errors.js";
 import { cacheScenario } from "./cache/index.js";
 import { conversationScenario } from "./conversation/index.js";
 import { loadScenario } from "./load/index.js";
@@ -22,11 +23,25 @@ export function scenarioModule<C extends ScenarioConfig>(kind: C["kind"]): Scena
 
 export const SCENARIO_KINDS = Object.keys(MODULES) as ScenarioConfig["kind"][];
 
-/** Checks what the schema cannot: thresholds name known metrics, options fit together. */
+/**
+ * Checks what the schema cannot, before the run connects to the target: thresholds name
+ * known metrics, options fit together, and every file the scenario reads (script, task or
+ * tool pack, cache document, dataset) is read and checked now, so that bad data in a later
+ * scenario fails before the first request. A ConfigError from the kind's checks is given
+ * the scenario's name when it does not say it already.
+ */
 export function validateScenario(config: ScenarioConfig): void {
   const mod = scenarioModule(config.kind);
   if (config.thresholds) {
     checkThresholdMetrics(config.thresholds.map(parseThreshold), mod.metricNames, `scenario "${config.name}"`);
   }
-  mod.validate?.(config);
+  try {
+    mod.validate?.(config);
+  } catch (e) {
+    if (e instanceof ConfigError && !e.message.startsWith(`scenario "${config.name}"`)) {
+      const named = new ConfigError(`scenario "${config.name}" (${config.kind}): ${e.message}`, e.code);
+      throw named;
+    }
+    throw e;
+  }
 }

@@ -1,7 +1,6 @@
 /** What the simulator's two answer banks (reasoning answers, tool calls) share: loading and checks. */
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { readDataText } from "../config/data-file.js";
 
 /** A zod refinement step: reports every item whose key was already used. */
 export function rejectDuplicateKeys<T>(
@@ -25,15 +24,13 @@ export function cachedBankLoader<B>(parse: (text: string, label: string) => B, w
   return (path) => {
     const cached = loaded.get(path);
     if (cached) return cached;
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new ConfigError(
-        `simulator: cannot read the ${what} ${path} (${(e as Error).message}); reinstall shakedown, or start the simulator with scriptedAnswers: false`,
-        "SHAKEDOWN_SIM_OPTIONS",
-      );
-    }
+    const text = readDataText(
+      path,
+      `simulator's ${what}`,
+      `the ${what} is a YAML file`,
+      "SHAKEDOWN_SIM_OPTIONS",
+      "reinstall shakedown, or start the simulator with scriptedAnswers: false",
+    );
     const bank = parse(text, path);
     loaded.set(path, bank);
     return bank;

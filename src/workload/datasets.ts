@@ -28,21 +28,29 @@
  *   requests used, not the file. Tokenizing is ≈ 3-7 µs a token (≈ 2-4 s for 1000
  *   requests of ShareGPT). Prompt = the first human turn; outputTokens = the token length
  *   of the first reply after it.
- * - jsonl: streamed line by line and validated whole (every line is checked, so a bad line
+ * - jsonl: read in 4 MiB chunks and validated whole (every line is checked, so a bad line
  *   anywhere is reported); entries are held in memory; only the ones used are tokenized.
+ *
+ * `validateDataset(cfg, requests)` runs before the run connects to the target (the load
+ * scenario's validate): synchronous, no tokenizer loaded, it checks the file (file-check.ts:
+ * a regular file, within FILE_LIMITS, not binary) and every entry, so a bad dataset in the
+ * last scenario of a suite fails before the first request. What it read (the ShareGPT index,
+ * the JSONL entries) is kept for loadDataset while the file's size and time are unchanged.
  *
  * File sources cycle when `requests` exceeds the usable entries: request i is entry
  * (i mod used) of the seeded shuffle, and repeats of a prompt can hit a prefix cache
  * (`info.notes` says so). Every user mistake throws ConfigError (file:line where there is
  * one). Token counts here size the workload; the server's usage is what the report counts.
  */
-import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { isUtf8 } from "node:buffer";
+import { closeSync, openSync, readSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import { checkUserFile, FILE_LIMITS, firstInvalidUtf8, printable, type UserFileSpec } from "../config/file-check.js";
 import { ConfigError } from "../errors.js";
 import { mulberry32 } from "../metrics/bootstrap.js";
 import type { WireMessage } from "../wire/openai.js";
-import { APPROX_CHARS_PER_TOKEN, loadTokenizer, type TextTokenizer, type TokenizerName } from "./tokenizers.js";
+import { APPROX_CHARS_PER_TOKEN, approxTokenizer, loadTokenizer, type TextTokenizer, type TokenizerName } from "./tokenizers.js";
 
 export const DATASET_SOURCES = ["synthetic", "sharegpt", "jsonl"] as const;
 export type DatasetSource = (typeof DATASET_SOURCES)[number];
@@ -148,6 +156,25 @@ export async function loadDataset(cfg: DatasetConfig, requests: number): Promise
   };
 }
 
+/** A dataset config as known before the run: the tokenizer may still be "auto" (it needs the served model's name). */
+export type DatasetCheckConfig = WithTokenizerChoice<DatasetConfig>;
+type WithTokenizerChoice<C> = C extends unknown ? Omit<C, "tokenizer"> & { tokenizer?: TokenizerName | "auto" } : never;
+
+/**
+ * Checks a dataset before the run starts, synchronously and without loading a tokenizer,
+ * so that a bad dataset fails before the first request of the suite (not when its scenario
+ * comes): the knobs of a synthetic dataset (and that its prompts can hold the shared prefix
+ * and the nonce), and for file sources the whole file (file-check.ts's checks, then every
+ * entry, and at least one usable prompt). What it read is kept for loadDataset when the
+ * file has not changed. Throws ConfigError.
+ */
+export function validateDataset(cfg: DatasetCheckConfig, requests: number): void {
+  if (!Number.isInteger(cfg.seed)) throw new ConfigError(`dataset: seed must be an integer, got ${cfg.seed}`, CODE);
+  if (cfg.source === "synthetic") validateSynthetic(cfg, requests);
+  else if (cfg.source === "sharegpt") validateShareGpt(cfg);
+  else validateJsonl(cfg);
+}
+
 // ───────────────────────────── seeded helpers ─────────────────────────────
 
 /** A 32-bit integer hash (a murmur3 finaliser): well-mixed seeds for per-index streams. */
@@ -236,7 +263,7 @@ interface SyntheticPlan {
   maxInput: number;
 }
 
-function syntheticPlan(cfg: SyntheticDatasetConfig): SyntheticPlan {
+function syntheticPlan(cfg: Pick<SyntheticDatasetConfig, "input_spread" | "output_spread" | "input_tokens" | "output_tokens" | "seed">): SyntheticPlan {
   const inSpread = cfg.input_spread ?? 0;
   const outSpread = cfg.output_spread ?? 0;
   for (const [k, v] of [["input_spread", inSpread], ["output_spread", outSpread]] as const) {
@@ -269,6 +296,27 @@ async function loadSynthetic(cfg: SyntheticDatasetConfig, requests: number): Pro
   const info: DatasetInfo = { source: "synthetic", tokenizer: tok.name, exactCounts: tok.exact, entries: requests, examined: requests, used: requests, skipped: {}, notes: [] };
   const make = tok.exact ? exactSynthetic(tok, cfg, plan, prefixTokens, requests, info) : approxSynthetic(cfg, plan, prefixTokens, requests);
   return { get: make, info };
+}
+
+/**
+ * A synthetic dataset's knobs, checked before the run. The nonce check uses the most words
+ * a vocabulary can have (every distinct word of WORDS), so its nonce length is a lower
+ * bound: what fails here fails at load too; a borderline case is caught by the load.
+ * With the approx tokenizer, prompts are sized in characters and the load does not refuse.
+ */
+function validateSynthetic(cfg: DatasetCheckConfig & { source: "synthetic" }, requests: number): void {
+  const plan = syntheticPlan(cfg);
+  const prefixTokens = cfg.prefix_tokens ?? 0;
+  if (!Number.isInteger(prefixTokens) || prefixTokens < 0) throw new ConfigError(`dataset: prefix_tokens must be a non-negative integer, got ${prefixTokens}`, CODE);
+  if (cfg.tokenizer === "approx") return;
+  const nonceLen = nonceLength(requests, new Set(WORDS).size);
+  const fixed = prefixTokens + nonceLen;
+  if (plan.minInput < fixed) {
+    throw new ConfigError(
+      `dataset: prompts of ${plan.minInput} tokens (input_tokens with its spread) cannot hold the shared prefix (${prefixTokens} tokens) and the ${nonceLen}-token nonce that keeps ${requests} prompts distinct; raise input_tokens to at least ${fixed}, or lower prefix_tokens or input_spread`,
+      CODE,
+    );
+  }
 }
 
 const vocabularies = new WeakMap<TextTokenizer, string[]>();
@@ -370,19 +418,38 @@ function approxSynthetic(cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefi
 
 // ───────────────────────────── file helpers ─────────────────────────────
 
-async function checkFile(path: string, what: string): Promise<number> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new ConfigError(`${path}: not a file; the dataset path must name a ${what} file`, CODE);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message;
-    throw new ConfigError(`${path}: cannot read the dataset (${why}); check the dataset path (relative paths are from the current directory)`, CODE);
-  }
-  return size;
+const SHAREGPT_SHAPE = 'a ShareGPT file is one JSON array: [{"id": …, "conversations": [{"from": "human", "value": …}, {"from": "gpt", "value": …}]}, …]';
+
+/** What each file source is, for file-check.ts (datasets may be large: their limits are FILE_LIMITS.sharegpt and .jsonl). */
+function fileSpec(source: "sharegpt" | "jsonl"): UserFileSpec {
+  const fix = "check the dataset path (relative paths are from the current directory)";
+  return source === "sharegpt"
+    ? { what: "ShareGPT dataset", maxBytes: FILE_LIMITS.sharegpt, expected: SHAREGPT_SHAPE, code: CODE, fix }
+    : { what: "JSONL dataset", maxBytes: FILE_LIMITS.jsonl, expected: `a JSONL dataset has one prompt a line: ${JSONL_HELP}`, code: CODE, fix };
+}
+
+/**
+ * Checks the path (a regular file, not too large, not binary: file-check.ts) and returns a
+ * stamp (size and modification time) that says whether an earlier read of it still holds.
+ */
+function checkDatasetFile(path: string, source: "sharegpt" | "jsonl"): string {
+  const f = checkUserFile(path, fileSpec(source));
+  return `${resolvePath(path)}\0${f.size}\0${f.mtimeMs}`;
+}
+
+/**
+ * What validateDataset read, by file stamp, so that the load does not read it again: the
+ * ShareGPT index (small: three numbers an entry), the JSONL entries (taken by the first
+ * load that uses them, so they are not held for the whole run).
+ */
+const validatedIndexes = new Map<string, ArrayIndex>();
+/** ShareGPT files whose every entry was checked (by stamp and length filters): a second scenario on the same file is not checked again. */
+const validatedShareGpt = new Set<string>();
+const validatedJsonl = new Map<string, JsonlEntry[]>();
+
+/** One line of JSON.parse's complaint, with any control character of the file escaped. */
+function jsonReason(err: unknown): string {
+  return printable((err as Error).message, { max: 200 });
 }
 
 function describe(x: unknown): string {
@@ -413,101 +480,142 @@ const BYTE = {
 const isSpace = (b: number): boolean => b === BYTE.space || b === BYTE.lf || b === BYTE.cr || b === BYTE.tab;
 
 /**
- * Scans a file holding one JSON array of objects, chunk by chunk, and records where each
- * element starts and ends. It follows strings and nesting only; each element's own syntax
- * is checked when it is parsed. UTF-8 continuation bytes are ≥ 0x80, so they never look
- * like a quote or a bracket.
+ * Scans a file holding one JSON array of objects, chunk by chunk (`feed`), and records
+ * where each element starts and ends. It follows strings and nesting only; each element's
+ * own syntax is checked when it is parsed. UTF-8 continuation bytes are ≥ 0x80, so they
+ * never look like a quote or a bracket. Fed by a synchronous reader (validateDataset) or
+ * an asynchronous one (loadDataset).
  */
+class JsonArrayScanner {
+  readonly out: ArrayIndex = { starts: [], ends: [], lines: [] };
+  private pos = 0;
+  private line = 1;
+  private state: "before" | "array" | "after" = "before";
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private first = true;
+
+  constructor(private readonly path: string) {}
+
+  /** Scans the next `view.length` bytes of the file. */
+  feed(view: Buffer): void {
+    const bytesRead = view.length;
+    const path = printable(this.path);
+    let i = 0;
+    if (this.first && bytesRead >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf) i = 3; // BOM
+    this.first = false;
+    const out = this.out;
+    const pos = this.pos;
+    let { line, depth, inString, escape, state } = this;
+    // Next quote and backslash at or after i, found natively and cached (strings are most of the bytes).
+    let nextQuote = -1;
+    let nextBackslash = -1;
+    while (i < bytesRead) {
+      if (inString) {
+        if (escape) {
+          escape = false;
+          i++;
+          continue;
+        }
+        if (nextQuote < i) nextQuote = view.indexOf(BYTE.quote, i) >>> 0; // -1 → 2^32 − 1: past the chunk
+        if (nextBackslash < i) nextBackslash = view.indexOf(BYTE.backslash, i) >>> 0;
+        if (nextBackslash < nextQuote && nextBackslash < bytesRead) {
+          escape = true;
+          i = nextBackslash + 1;
+        } else if (nextQuote < bytesRead) {
+          inString = false;
+          i = nextQuote + 1;
+        } else i = bytesRead; // the string goes on in the next chunk
+        continue;
+      }
+      const b = view[i]!;
+      i++;
+      if (b === BYTE.lf) line++;
+      if (depth >= 2) {
+        if (b === BYTE.quote) inString = true;
+        else if (b === BYTE.lbrace || b === BYTE.lbracket) depth++;
+        else if (b === BYTE.rbrace || b === BYTE.rbracket) {
+          depth--;
+          if (depth === 1) out.ends.push(pos + i);
+        }
+        continue;
+      }
+      if (isSpace(b)) continue;
+      if (state === "before") {
+        if (b === BYTE.lbracket) {
+          state = "array";
+          depth = 1;
+          continue;
+        }
+        const what = b === BYTE.lbrace ? "a JSON object" : "not a JSON array";
+        throw new ConfigError(
+          `${path}:${line}: ${what}; ${SHAREGPT_SHAPE}` +
+            (b === BYTE.lbrace ? ' (one JSON object a line is the jsonl source: {"prompt": …} or {"messages": […]})' : ""),
+          CODE,
+        );
+      }
+      if (state === "after") throw new ConfigError(`${path}:${line}: unexpected content after the closing "]" of the array`, CODE);
+      // depth 1: between elements of the top-level array.
+      if (b === BYTE.comma) continue;
+      if (b === BYTE.rbracket) {
+        state = "after";
+        depth = 0;
+        continue;
+      }
+      if (b === BYTE.lbrace) {
+        out.starts.push(pos + i - 1);
+        out.lines.push(line);
+        depth = 2;
+        continue;
+      }
+      throw new ConfigError(`${path}:${line}: entry ${out.starts.length + 1} is not an object; each ShareGPT entry is {"id": …, "conversations": [{"from": …, "value": …}, …]}`, CODE);
+    }
+    Object.assign(this, { line, depth, inString, escape, state });
+    this.pos += bytesRead;
+  }
+
+  /** The index, once the whole file was fed. */
+  finish(): ArrayIndex {
+    const path = printable(this.path);
+    if (this.state === "before") throw new ConfigError(`${path}: empty file; a ShareGPT file is one JSON array of conversations`, CODE);
+    if (this.state === "array") throw new ConfigError(`${path}:${this.line}: the file ends inside the JSON array (truncated? a download cut short?)`, CODE);
+    const out = this.out;
+    if (out.starts.length === 0) throw new ConfigError(`${path}: the array is empty; a ShareGPT file holds conversations`, CODE);
+    if (out.ends.length !== out.starts.length) throw new ConfigError(`${path}:${out.lines[out.lines.length - 1]}: the last entry is not closed`, CODE);
+    return out;
+  }
+}
+
+const SCAN_CHUNK = 4 << 20;
+
 async function indexJsonArray(path: string): Promise<ArrayIndex> {
-  const out: ArrayIndex = { starts: [], ends: [], lines: [] };
+  const scanner = new JsonArrayScanner(path);
   const fh = await open(path, "r");
   try {
-    const buf = Buffer.allocUnsafe(4 << 20);
-    let pos = 0;
-    let line = 1;
-    let state: "before" | "array" | "after" = "before";
-    let depth = 0;
-    let inString = false;
-    let escape = false;
-    let first = true;
-    for (;;) {
+    const buf = Buffer.allocUnsafe(SCAN_CHUNK);
+    for (let pos = 0; ; ) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
-      const view = buf.subarray(0, bytesRead);
-      let i = 0;
-      if (first && bytesRead >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3; // BOM
-      first = false;
-      // Next quote and backslash at or after i, found natively and cached (strings are most of the bytes).
-      let nextQuote = -1;
-      let nextBackslash = -1;
-      while (i < bytesRead) {
-        if (inString) {
-          if (escape) {
-            escape = false;
-            i++;
-            continue;
-          }
-          if (nextQuote < i) nextQuote = view.indexOf(BYTE.quote, i) >>> 0; // -1 → 2^32 − 1: past the chunk
-          if (nextBackslash < i) nextBackslash = view.indexOf(BYTE.backslash, i) >>> 0;
-          if (nextBackslash < nextQuote && nextBackslash < bytesRead) {
-            escape = true;
-            i = nextBackslash + 1;
-          } else if (nextQuote < bytesRead) {
-            inString = false;
-            i = nextQuote + 1;
-          } else i = bytesRead; // the string goes on in the next chunk
-          continue;
-        }
-        const b = buf[i]!;
-        i++;
-        if (b === BYTE.lf) line++;
-        if (depth >= 2) {
-          if (b === BYTE.quote) inString = true;
-          else if (b === BYTE.lbrace || b === BYTE.lbracket) depth++;
-          else if (b === BYTE.rbrace || b === BYTE.rbracket) {
-            depth--;
-            if (depth === 1) out.ends.push(pos + i);
-          }
-          continue;
-        }
-        if (isSpace(b)) continue;
-        if (state === "before") {
-          if (b === BYTE.lbracket) {
-            state = "array";
-            depth = 1;
-            continue;
-          }
-          const what = b === BYTE.lbrace ? "a JSON object" : "not a JSON array";
-          throw new ConfigError(
-            `${path}:${line}: ${what}; a ShareGPT file is one JSON array: [{"id": …, "conversations": [{"from": "human", "value": …}, {"from": "gpt", "value": …}]}, …]` +
-              (b === BYTE.lbrace ? ' (one JSON object a line is the jsonl source: {"prompt": …} or {"messages": […]})' : ""),
-            CODE,
-          );
-        }
-        if (state === "after") throw new ConfigError(`${path}:${line}: unexpected content after the closing "]" of the array`, CODE);
-        // depth 1: between elements of the top-level array.
-        if (b === BYTE.comma) continue;
-        if (b === BYTE.rbracket) {
-          state = "after";
-          depth = 0;
-          continue;
-        }
-        if (b === BYTE.lbrace) {
-          out.starts.push(pos + i - 1);
-          out.lines.push(line);
-          depth = 2;
-          continue;
-        }
-        throw new ConfigError(`${path}:${line}: entry ${out.starts.length + 1} is not an object; each ShareGPT entry is {"id": …, "conversations": [{"from": …, "value": …}, …]}`, CODE);
-      }
+      scanner.feed(buf.subarray(0, bytesRead));
       pos += bytesRead;
     }
-    if (state === "before") throw new ConfigError(`${path}: empty file; a ShareGPT file is one JSON array of conversations`, CODE);
-    if (state === "array") throw new ConfigError(`${path}:${line}: the file ends inside the JSON array (truncated? a download cut short?)`, CODE);
   } finally {
     await fh.close();
   }
-  return out;
+  return scanner.finish();
+}
+
+function indexJsonArraySync(path: string, fd: number): ArrayIndex {
+  const scanner = new JsonArrayScanner(path);
+  const buf = Buffer.allocUnsafe(SCAN_CHUNK);
+  for (let pos = 0; ; ) {
+    const bytesRead = readSync(fd, buf, 0, buf.length, pos);
+    if (bytesRead === 0) break;
+    scanner.feed(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return scanner.finish();
 }
 
 /** Speakers of a prompt, and of a reply, in ShareGPT files (ShareGPT_V3 has human, gpt, system, chatgpt, bing, bard). */
@@ -525,7 +633,7 @@ function pickTurns(entry: unknown, where: string, n: number): ShareGptPick {
   }
   conv.forEach((t, k) => {
     if (!isRecord(t) || typeof t["from"] !== "string" || typeof t["value"] !== "string") {
-      throw new ConfigError(`${where}: entry ${n}, turn ${k + 1}: expected {"from": "<speaker>", "value": "<text>"}, found ${JSON.stringify(t).slice(0, 80)}`, CODE);
+      throw new ConfigError(`${where}: entry ${n}, turn ${k + 1}: expected {"from": "<speaker>", "value": "<text>"}, found ${printable(JSON.stringify(t) ?? String(t), { max: 80 })}`, CODE);
     }
   });
   const turns = conv as { from: string; value: string }[];
@@ -539,16 +647,89 @@ function pickTurns(entry: unknown, where: string, n: number): ShareGptPick {
   return { prompt, reply };
 }
 
-async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promise<LoadedDataset> {
-  await checkFile(cfg.path, "ShareGPT JSON");
+function checkShareGptLimits(cfg: { max_input_tokens?: number; max_output_tokens?: number }): void {
   for (const k of ["max_input_tokens", "max_output_tokens"] as const) {
     const v = cfg[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= SHAREGPT_MIN_TOKENS)) throw new ConfigError(`dataset: ${k} must be an integer of at least ${SHAREGPT_MIN_TOKENS}, got ${v}`, CODE);
   }
-  const index = await indexJsonArray(cfg.path);
+}
+
+/** One ShareGPT entry, parsed; `where` is path:line. Throws ConfigError when it is not JSON (or, with `strict`, not UTF-8). */
+function parseShareGptEntry(bytes: Buffer, where: string, n: number, strict = false): unknown {
+  if (strict && !isUtf8(bytes)) throw new ConfigError(`${where}: entry ${n} is not UTF-8 text (byte ${describeBadByte(bytes)}); save the file as UTF-8`, CODE);
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    throw new ConfigError(`${where}: entry ${n} is not valid JSON (${jsonReason(err)})`, CODE);
+  }
+}
+
+function describeBadByte(bytes: Buffer): string {
+  const at = firstInvalidUtf8(bytes);
+  return at < 0 ? "?" : `0x${bytes[at]!.toString(16).toUpperCase().padStart(2, "0")}`;
+}
+
+function noUsableConversation(path: string, total: number, skipped: Record<string, number>): ConfigError {
+  const why = Object.entries(skipped).map(([r, c]) => `${c} ${SKIP_REASONS[r as SkipReason]}`).join(", ");
+  return new ConfigError(`${printable(path)}: no usable conversation among ${total} entries (skipped: ${why}); check the file, or loosen max_input_tokens / max_output_tokens`, CODE);
+}
+
+/**
+ * Checks a whole ShareGPT file before the run: the array, every entry (UTF-8, JSON, the
+ * ShareGPT shape), and at least one entry with a prompt and a reply; with the approx
+ * tokenizer, one that passes the length filters too (a real tokenizer's filters are applied
+ * by the load: loading one takes a second). Sequential reads of 4 MiB; the index is kept
+ * for the load.
+ */
+function validateShareGpt(cfg: DatasetCheckConfig & { source: "sharegpt" }): void {
+  const stamp = checkDatasetFile(cfg.path, "sharegpt");
+  checkShareGptLimits(cfg);
+  const checked = `${stamp}\0${cfg.tokenizer === "approx" ? `${cfg.max_input_tokens}\0${cfg.max_output_tokens}` : ""}`;
+  if (validatedShareGpt.has(checked)) return;
+  const fd = openSync(cfg.path, "r");
+  try {
+    const index = validatedIndexes.get(stamp) ?? indexJsonArraySync(cfg.path, fd);
+    const approx = cfg.tokenizer === "approx" ? approxTokenizer() : undefined;
+    const total = index.starts.length;
+    const skipped: Record<string, number> = {};
+    let usable = 0;
+    let buf = Buffer.allocUnsafe(SCAN_CHUNK);
+    let winStart = 0;
+    let winEnd = 0;
+    for (let e = 0; e < total; e++) {
+      const start = index.starts[e]!;
+      const end = index.ends[e]!;
+      if (end > winEnd) {
+        if (buf.length < end - start) buf = Buffer.allocUnsafe(end - start);
+        let n = 0;
+        while (n < buf.length) {
+          const r = readSync(fd, buf, n, buf.length - n, start + n);
+          if (r === 0) break;
+          n += r;
+        }
+        winStart = start;
+        winEnd = start + n;
+        if (end > winEnd) throw new ConfigError(`${printable(cfg.path)}: the file changed while it was read`, CODE);
+      }
+      const where = `${printable(cfg.path)}:${index.lines[e]}`;
+      const pick = pickTurns(parseShareGptEntry(buf.subarray(start - winStart, end - winStart), where, e + 1, true), where, e + 1);
+      const outcome = "skip" in pick ? pick.skip : approx ? judgeLengths(pick, approx, cfg) : undefined;
+      if (typeof outcome === "string") skipped[outcome] = (skipped[outcome] ?? 0) + 1;
+      else usable++;
+    }
+    if (usable === 0) throw noUsableConversation(cfg.path, total, skipped);
+    validatedIndexes.set(stamp, index);
+    validatedShareGpt.add(checked);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promise<LoadedDataset> {
+  const stamp = checkDatasetFile(cfg.path, "sharegpt");
+  checkShareGptLimits(cfg);
+  const index = validatedIndexes.get(stamp) ?? (await indexJsonArray(cfg.path));
   const total = index.starts.length;
-  if (total === 0) throw new ConfigError(`${cfg.path}: the array is empty; a ShareGPT file holds conversations`, CODE);
-  if (index.ends.length !== total) throw new ConfigError(`${cfg.path}:${index.lines[index.lines.length - 1]}: the last entry is not closed`, CODE);
 
   const tok = await loadTokenizer(cfg.tokenizer ?? "approx");
   const order = shuffledIndexes(total, cfg.seed);
@@ -564,13 +745,8 @@ async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promi
       const len = index.ends[e]! - start;
       if (buf.length < len) buf = Buffer.allocUnsafe(len);
       await fh.read(buf, 0, len, start);
-      const where = `${cfg.path}:${index.lines[e]}`;
-      let entry: unknown;
-      try {
-        entry = JSON.parse(buf.toString("utf8", 0, len));
-      } catch (err) {
-        throw new ConfigError(`${where}: entry ${e + 1} is not valid JSON (${(err as Error).message})`, CODE);
-      }
+      const where = `${printable(cfg.path)}:${index.lines[e]}`;
+      const entry = parseShareGptEntry(buf.subarray(0, len), where, e + 1);
       examined++;
       const pick = pickTurns(entry, where, e + 1);
       const outcome = "skip" in pick ? pick.skip : judgeLengths(pick, tok, cfg);
@@ -583,10 +759,7 @@ async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promi
   } finally {
     await fh.close();
   }
-  if (used.length === 0) {
-    const why = Object.entries(skipped).map(([r, c]) => `${c} ${SKIP_REASONS[r as SkipReason]}`).join(", ");
-    throw new ConfigError(`${cfg.path}: no usable conversation among ${total} entries (skipped: ${why}); check the file, or loosen max_input_tokens / max_output_tokens`, CODE);
-  }
+  if (used.length === 0) throw noUsableConversation(cfg.path, total, skipped);
   const info: DatasetInfo = {
     source: "sharegpt", path: cfg.path, tokenizer: tok.name, exactCounts: tok.exact, entries: total, examined, used: used.length, skipped,
     notes: [...(tok.exact ? [] : ["reply lengths are estimates (4 characters a token); name a tokenizer for exact ones"]), ...cyclingNote(used.length, requests)],
@@ -595,7 +768,7 @@ async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promi
 }
 
 /** vLLM's filters on one ShareGPT pair: the request, or the reason to skip it. */
-function judgeLengths(pair: { prompt: string; reply: string }, tok: TextTokenizer, cfg: ShareGptDatasetConfig): DatasetRequest | SkipReason {
+function judgeLengths(pair: { prompt: string; reply: string }, tok: TextTokenizer, cfg: { max_input_tokens?: number; max_output_tokens?: number }): DatasetRequest | SkipReason {
   const inputTokens = tok.count(pair.prompt);
   if (inputTokens < SHAREGPT_MIN_TOKENS) return "prompt_too_short";
   if (cfg.max_input_tokens !== undefined && inputTokens > cfg.max_input_tokens) return "prompt_too_long";
@@ -623,7 +796,7 @@ function parseJsonlLine(text: string, where: string): JsonlEntry {
   try {
     x = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${where}: not JSON (${(e as Error).message}); ${JSONL_HELP}`, CODE);
+    throw new ConfigError(`${where}: not JSON (${jsonReason(e)}); ${JSONL_HELP}`, CODE);
   }
   if (!isRecord(x)) throw new ConfigError(`${where}: ${describe(x)}, not a JSON object; ${JSONL_HELP}`, CODE);
   const hasPrompt = "prompt" in x;
@@ -642,7 +815,7 @@ function parseJsonlLine(text: string, where: string): JsonlEntry {
       const at = `${where}: messages[${k}]`;
       if (!isRecord(m)) throw new ConfigError(`${at} is ${describe(m)}, not {"role", "content"}`, CODE);
       const role = m["role"];
-      if (typeof role !== "string" || !JSONL_ROLES.has(role)) throw new ConfigError(`${at}: role must be "system", "user" or "assistant", found ${JSON.stringify(role) ?? "nothing"}`, CODE);
+      if (typeof role !== "string" || !JSONL_ROLES.has(role)) throw new ConfigError(`${at}: role must be "system", "user" or "assistant", found ${role === undefined ? "nothing" : printable(JSON.stringify(role) ?? String(role), { max: 80 })}`, CODE);
       const content = m["content"];
       if (typeof content !== "string") throw new ConfigError(`${at}: content must be a string (plain text; content parts are not supported), found ${describe(content)}`, CODE);
       const out: WireMessage = { role: role as WireMessage["role"], content };
@@ -657,24 +830,74 @@ function parseJsonlLine(text: string, where: string): JsonlEntry {
   if (keys.length === 2) throw new ConfigError(`${where}: both "output_tokens" and "max_tokens"; give one`, CODE);
   if (keys.length === 1) {
     const v = x[keys[0]!];
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new ConfigError(`${where}: "${keys[0]}" must be a positive integer, found ${JSON.stringify(v)}`, CODE);
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new ConfigError(`${where}: "${keys[0]}" must be a positive integer, found ${printable(JSON.stringify(v) ?? String(v), { max: 80 })}`, CODE);
     entry.outputTokens = v;
   }
   return entry;
 }
 
-async function loadJsonl(cfg: JsonlDatasetConfig, requests: number): Promise<LoadedDataset> {
-  await checkFile(cfg.path, "JSONL");
+/**
+ * Reads a JSONL file whole, line by line, in chunks of 4 MiB: every line is checked
+ * (UTF-8, JSON, the entry's shape), so a bad line anywhere is reported with its number.
+ */
+function readJsonlEntries(path: string): JsonlEntry[] {
+  const shown = printable(path);
   const entries: JsonlEntry[] = [];
-  const rl = createInterface({ input: createReadStream(cfg.path, { encoding: "utf8" }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const raw of rl) {
-    line++;
-    const text = line === 1 ? raw.replace(/^\uFEFF/, "") : raw;
-    if (text.trim() === "") continue;
-    entries.push(parseJsonlLine(text, `${cfg.path}:${line}`));
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(SCAN_CHUNK);
+    let carry = "";
+    let line = 0;
+    const take = (raw: string): void => {
+      line++;
+      const text = line === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+      if (text.trim() === "") return;
+      entries.push(parseJsonlLine(text.endsWith("\r") ? text.slice(0, -1) : text, `${shown}:${line}`));
+    };
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      let chunk: string;
+      try {
+        chunk = decoder.decode(buf.subarray(0, n), { stream: n > 0 });
+      } catch {
+        const lineOfBad = line + 1 + (carry.match(/\n/g)?.length ?? 0) + countLf(buf.subarray(0, Math.max(0, firstInvalidUtf8(buf.subarray(0, n), true))));
+        throw new ConfigError(`${shown}:${lineOfBad}: not UTF-8 text; save the file as UTF-8`, CODE);
+      }
+      const text = carry + chunk;
+      let from = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+        take(text.slice(from, nl));
+        from = nl + 1;
+      }
+      carry = text.slice(from);
+      if (n === 0) break;
+      pos += n;
+    }
+    if (carry !== "") take(carry);
+  } finally {
+    closeSync(fd);
   }
-  if (entries.length === 0) throw new ConfigError(`${cfg.path}: no prompts (the file is empty or blank); ${JSONL_HELP}`, CODE);
+  if (entries.length === 0) throw new ConfigError(`${shown}: no prompts (the file is blank); ${JSONL_HELP}`, CODE);
+  return entries;
+}
+
+function countLf(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** Checks a whole JSONL file before the run (every line); the entries are kept for the load. */
+function validateJsonl(cfg: DatasetCheckConfig & { source: "jsonl" }): void {
+  const stamp = checkDatasetFile(cfg.path, "jsonl");
+  if (!validatedJsonl.has(stamp)) validatedJsonl.set(stamp, readJsonlEntries(cfg.path));
+}
+
+async function loadJsonl(cfg: JsonlDatasetConfig, requests: number): Promise<LoadedDataset> {
+  const stamp = checkDatasetFile(cfg.path, "jsonl");
+  const entries = validatedJsonl.get(stamp) ?? readJsonlEntries(cfg.path);
+  validatedJsonl.delete(stamp);
 
   const tok = await loadTokenizer(cfg.tokenizer ?? "approx");
   const order = shuffledIndexes(entries.length, cfg.seed);

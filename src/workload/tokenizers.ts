@@ -35,7 +35,7 @@ interface PretrainedTokenizer {
 }
 
 /** The estimate: no download, no vocabulary; one pseudo id per 4 characters (UTF-16 units). */
-function approxTokenizer(): TextTokenizer {
+export function approxTokenizer(): TextTokenizer {
   return {
     name: "approx",
     exact: false,

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { readDataText } from "../../config/data-file.js";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
@@ -41,10 +42,10 @@ export function loadDocument(path: string | undefined): { text: string; source: 
   if (path === undefined) return { text: readFileSync(BUILTIN_DOCUMENT, "utf8"), source: "built-in runbook (suites/cache/runbook.md)" };
   const full = resolve(path);
   if (!existsSync(full) || statSync(full).isDirectory()) {
-    throw new ConfigError(`cache scenario: document "${path}" is not a readable file (looked for ${full}). Give a text file, or leave document out to use the built-in runbook.`);
+    throw new ConfigError(`document "${path}" is not a readable file (looked for ${full}). Give a text file, or leave document out to use the built-in runbook.`);
   }
-  const text = readFileSync(full, "utf8");
-  if (text.trim().length === 0) throw new ConfigError(`cache scenario: document "${path}" is empty.`);
+  const text = readDataText(full, "cache document", "the document is a text file whose text is the shared prefix (or leave document out to use the built-in runbook)");
+  if (text.trim().length === 0) throw new ConfigError(`document "${path}" is empty (only blank space); give a text file, or leave document out to use the built-in runbook.`);
   return { text, source: path };
 }
 

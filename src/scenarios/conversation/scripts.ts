@@ -2,9 +2,9 @@
  * Conversation scripts: the user turns of realistic multi-turn conversations, kept as
  * data in suites/conversations/*.yaml. A suite may name a built-in script or a file.
  */
-import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
+import { readdirSync, existsSync, statSync } from "node:fs";
 import { join, resolve, basename } from "node:path";
-import { parseDataFile } from "../../config/data-file.js";
+import { parseDataFile, readDataText } from "../../config/data-file.js";
 import { z } from "zod";
 import { ConfigError } from "../../errors.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -21,14 +21,15 @@ export type ConversationScript = z.infer<typeof conversationScriptSchema>;
 
 export const BUILTIN_SCRIPTS_DIR = join(PACKAGE_ROOT, "suites", "conversations");
 
+const SCRIPT_HELP = "Expected: name, title, turns: [user messages…], optional system_prompt and language.";
+
 function parseScript(text: string, label: string): ConversationScript {
-  return parseDataFile(
-    text,
-    label,
-    conversationScriptSchema,
-    "a conversation script",
-    "Expected: name, title, turns: [user messages…], optional system_prompt and language.",
-  );
+  return parseDataFile(text, label, conversationScriptSchema, "a conversation script", SCRIPT_HELP);
+}
+
+/** A script file's text, checked first (file-check.ts): a regular UTF-8 text file of at most 8 MB. */
+function readScript(path: string): string {
+  return readDataText(path, "conversation script", `a conversation script is a YAML file. ${SCRIPT_HELP}`);
 }
 
 /** Names of the built-in scripts, sorted. */
@@ -44,7 +45,7 @@ export function builtinScriptNames(): string[] {
 export function loadScript(nameOrPath: string): ConversationScript {
   const builtin = join(BUILTIN_SCRIPTS_DIR, `${nameOrPath}.yaml`);
   if (/^[a-z0-9-]+$/.test(nameOrPath) && existsSync(builtin)) {
-    return parseScript(readFileSync(builtin, "utf8"), builtin);
+    return parseScript(readScript(builtin), builtin);
   }
   const path = resolve(nameOrPath);
   if (!existsSync(path) || statSync(path).isDirectory()) {
@@ -52,7 +53,7 @@ export function loadScript(nameOrPath: string): ConversationScript {
       `conversation script "${nameOrPath}" is neither a built-in script (${builtinScriptNames().join(", ")}) nor a YAML file.`,
     );
   }
-  return parseScript(readFileSync(path, "utf8"), path);
+  return parseScript(readScript(path), path);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Loads task packs: the built-in ones in suites/reasoning/, or a YAML file. */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseDataFile } from "../../config/data-file.js";
+import { parseDataFile, readDataText } from "../../config/data-file.js";
 import type { ReasoningScenarioConfig } from "../../config/schema.js";
 import { ConfigError } from "../../errors.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -22,7 +22,7 @@ export function parsePack(text: string, label: string): TaskPack {
 }
 
 function loadPackFile(path: string): TaskPack {
-  return parsePack(readFileSync(path, "utf8"), path);
+  return parsePack(readDataText(path, "task pack", "a task pack is a YAML file. See docs/tasks.md for the format."), path);
 }
 
 /** "all", a built-in pack name, or a file path. */

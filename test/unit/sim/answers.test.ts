@@ -55,7 +55,7 @@ describe("answer bank: parsing", () => {
     expect(() => parseAnswerBank(empty, "e.yaml")).toThrow(/answers\.0\.variants\.0\.answer: only a truncated variant may have an empty answer/);
     const format = `answers:\n  - {task: a, match: "a long enough match", variants: [{kind: correct, reasoning_format: xml, reasoning: r, answer: x}]}\n`;
     expect(() => parseAnswerBank(format, "f.yaml")).toThrow(/reasoning_format/);
-    expect(() => loadAnswerBank("/nonexistent/bank.yaml")).toThrow(/cannot read the scripted answer bank .*scriptedAnswers: false/);
+    expect(() => loadAnswerBank("/nonexistent/bank.yaml")).toThrow(/scripted answer bank not found: .*scriptedAnswers: false/);
   });
 });
 

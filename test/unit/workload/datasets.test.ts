@@ -218,7 +218,7 @@ describe("sharegpt", () => {
   });
 
   it.each([
-    ["missing.json", /no such file/],
+    ["missing.json", /^ShareGPT dataset not found: .*missing\.json \(looked at /],
     ["sharegpt-bad-jsonl.json", /sharegpt-bad-jsonl\.json:1: a JSON object; .*jsonl source/],
     ["sharegpt-bad-not-json.json", /sharegpt-bad-not-json\.json:1: not a JSON array/],
     ["sharegpt-bad-truncated.json", /sharegpt-bad-truncated\.json:3: the file ends inside the JSON array/],
@@ -283,7 +283,7 @@ describe("jsonl", () => {
   });
 
   it.each([
-    ["missing.jsonl", /missing\.jsonl: cannot read the dataset \(no such file\)/],
+    ["missing.jsonl", /^JSONL dataset not found: .*missing\.jsonl \(looked at .*\); check the dataset path/],
     ["jsonl-bad-syntax.jsonl", /jsonl-bad-syntax\.jsonl:3: not JSON/],
     ["jsonl-bad-not-object.jsonl", /jsonl-bad-not-object\.jsonl:2: an array, not a JSON object/],
     ["jsonl-bad-role.jsonl", /jsonl-bad-role\.jsonl:2: messages\[0\]: role must be "system", "user" or "assistant", found "robot"/],
