@@ -6,12 +6,17 @@ import type { RunResults } from "../store/run-folder.js";
 import { join, relative } from "node:path";
 import { RUN_FILES } from "../store/run-folder.js";
 
+/**
+ * The exit code the results imply: 0 pass, 1 a verdict failed or nothing measured, 4 the run
+ * did not finish (stopped, killed or crashed). A command that was itself interrupted by the
+ * user (run: SIGINT/SIGTERM) maps that to 130 on its own.
+ */
 export function exitCodeFor(r: RunResults): number {
   switch (r.status) {
     case "pass":
       return EXIT.ok;
     case "incomplete":
-      return EXIT.interrupted;
+      return EXIT.incomplete;
     default:
       return EXIT.verdictFailed;
   }
@@ -23,7 +28,8 @@ export function printSummary(r: RunResults, dir: string, out: NodeJS.WritableStr
   lines.push("");
   lines.push(`shakedown ${r.suite.name} against ${where}: ${STATUS_ICON[r.status].toUpperCase()}${r.interruption ? ` (${r.interruption})` : ""}`);
   for (const sc of r.scenarios) {
-    lines.push(`  ${sc.name}: ${STATUS_ICON[sc.status]} — ${sc.requests.ok}/${sc.requests.total} requests ok`);
+    const stopped = sc.requests.stopped ? `; ${sc.requests.stopped} cut by the stop, not counted` : "";
+    lines.push(`  ${sc.name}: ${STATUS_ICON[sc.status]} — ${sc.requests.ok}/${sc.requests.total} requests ok${stopped}`);
     if (sc.headline) lines.push(`    ${sc.headline}`);
     for (const v of sc.verdicts) {
       const unit = sc.metrics[v.metric]?.unit ?? "ms";

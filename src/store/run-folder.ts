@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import type { Suite } from "../config/schema.js";
 import type { ScenarioResult, TargetInfo } from "../scenarios/types.js";
 import { RunFolderError } from "../errors.js";
-import { readJsonl } from "./files.js";
+import { describeSkippedLines, readJsonl, type SkippedLine } from "./files.js";
 import type { RequestRecord } from "./records.js";
 import type { ServerSnapshot } from "../monitor/types.js";
 
@@ -44,6 +44,32 @@ export interface RunManifest {
   host: { node: string; platform: string; arch: string; cpus: number };
 }
 
+/** results.json's account of records.jsonl. */
+export interface RecordsSummary {
+  file: string;
+  /** Records the results rest on. */
+  count: number;
+  /** The last line was cut off mid-write and skipped (also counted in skippedLines). */
+  tornTail: boolean;
+  /** Lines of records.jsonl that could not be read and were left out, torn tail included; absent when none. */
+  skippedLines?: number;
+  /** The first of them (at most SKIPPED_KEPT): line number and why. */
+  skipped?: SkippedLine[];
+}
+
+/** Skipped lines listed in results.json, at most. */
+export const SKIPPED_KEPT = 20;
+
+/** What a report says about skipped lines after the record count: "" when none. */
+export function skippedLinesNote(r: RecordsSummary): string {
+  const n = r.skippedLines ?? (r.tornTail ? 1 : 0);
+  if (n === 0) return "";
+  if (n === 1 && r.tornTail) return ", last line torn and skipped";
+  const first = (r.skipped ?? []).map((s) => s.line);
+  const shown = first.length > 0 ? ` (line${n === 1 ? "" : "s"} ${first.slice(0, 5).join(", ")}${n > Math.min(first.length, 5) ? ", …" : ""})` : "";
+  return `, ${n} unreadable line${n === 1 ? "" : "s"} skipped${shown}`;
+}
+
 export type RunStatus = "pass" | "fail" | "not_measured" | "incomplete";
 
 export interface RunResults extends Omit<RunManifest, "schemaVersion"> {
@@ -53,8 +79,10 @@ export interface RunResults extends Omit<RunManifest, "schemaVersion"> {
   /** False when the run was interrupted (SIGINT/SIGTERM) or a scenario could not finish. */
   complete: boolean;
   interruption?: string;
+  /** In an incomplete run: the scenarios that ran to their end (the others are marked incomplete). */
+  finishedScenarios?: string[];
   status: RunStatus;
-  records: { file: string; count: number; tornTail: boolean };
+  records: RecordsSummary;
   /** Warm-up requests sent before the scenarios: recorded, excluded from every figure. */
   warmup: { requests: number; ok: number; ttftMs: number[] };
   scenarios: ScenarioResult[];
@@ -80,11 +108,44 @@ export function createRunFolder(parent: string, suiteName: string, now: Date): {
 export interface LoadedRun {
   dir: string;
   manifest: RunManifest;
+  /** Every readable line of records.jsonl. */
   records: RequestRecord[];
+  /** The last line of records.jsonl was cut off mid-write (it is also in skippedLines). */
   tornTail: boolean;
+  /** Lines of records.jsonl left out (torn or corrupt), in file order. */
+  skippedLines: SkippedLine[];
   server: ServerSnapshot[];
   attachments: Attachments;
+  /** results.json as it was, when readable. */
   previous?: RunResults;
+  /** results.json exists but cannot be read: why. */
+  previousUnreadable?: string;
+  /**
+   * What was left out or looks wrong besides the records' skipped lines, one console line
+   * each: unreadable server-metrics.jsonl lines, attachments.json, results.json, fewer
+   * records than results.json counted.
+   */
+  notes: string[];
+}
+
+/** Why a value read from records.jsonl is not a request record, or undefined. */
+function notARecord(v: unknown): string | undefined {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "not a request record";
+  const r = v as Partial<Record<keyof RequestRecord, unknown>>;
+  if (typeof r.id !== "string" || typeof r.scenario !== "string" || typeof r.result !== "object" || r.result === null) {
+    return "not a request record";
+  }
+  return undefined;
+}
+
+function notAnObject(v: unknown): string | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? undefined : "not a snapshot";
+}
+
+/** An error's message on one short line (JSON.parse quotes the text it choked on, newlines and all). */
+function errText(e: unknown): string {
+  const m = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ").trim();
+  return m.length > 160 ? `${m.slice(0, 157)}...` : m;
 }
 
 /** Reads a run folder back for offline re-analysis. */
@@ -99,45 +160,95 @@ export function loadRunFolder(dirArg: string): LoadedRun {
   }
   let manifest: RunManifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as RunManifest;
+    const parsed: unknown = JSON.parse(readFileSync(manifestPath, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a manifest object");
+    manifest = parsed as RunManifest;
   } catch (e) {
-    throw new RunFolderError(`${manifestPath}: unreadable manifest (${(e as Error).message}).`);
+    throw new RunFolderError(`${manifestPath}: unreadable manifest (${errText(e)}).`);
   }
   if (manifest.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     throw new RunFolderError(
       `${manifestPath}: schema version ${String(manifest.schemaVersion)} is not supported by this version of shakedown (expects ${RESULTS_SCHEMA_VERSION}).`,
     );
   }
-  let records: RequestRecord[];
-  let tornTail: boolean;
-  try {
-    ({ items: records, tornTail } = readJsonl<RequestRecord>(join(dir, RUN_FILES.records)));
-  } catch (e) {
-    throw new RunFolderError((e as Error).message);
+  const notes: string[] = [];
+
+  // results.json first: whether a re-render would replace something.
+  let previous: RunResults | undefined;
+  let previousUnreadable: string | undefined;
+  const resultsPath = join(dir, RUN_FILES.results);
+  if (existsSync(resultsPath)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(resultsPath, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a results object");
+      previous = parsed as RunResults;
+    } catch (e) {
+      previousUnreadable = errText(e);
+      notes.push(`${RUN_FILES.results} is unreadable (${previousUnreadable}): whether the run finished is unknown (treated as incomplete).`);
+    }
   }
+  const outputs = [RUN_FILES.results, RUN_FILES.report].filter((f) => existsSync(join(dir, f)));
+  const kept = outputs.length > 0 ? `${outputs.join(" and ")} ${outputs.length > 1 ? "are" : "is"} left unchanged` : "";
+  const counted = typeof previous?.records?.count === "number" ? previous.records.count : undefined;
+
+  const recordsPath = join(dir, RUN_FILES.records);
+  let records: RequestRecord[] = [];
+  let tornTail = false;
+  let skippedLines: SkippedLine[] = [];
+  if (!existsSync(recordsPath)) {
+    if (outputs.length > 0) {
+      throw new RunFolderError(`${dirArg}: ${RUN_FILES.records} is missing, so the run cannot be re-analysed; ${kept}.`);
+    }
+    notes.push(`${RUN_FILES.records} is missing and the run wrote no results: it stopped before recording anything (nothing measured).`);
+  } else {
+    try {
+      ({ items: records, tornTail, skipped: skippedLines } = readJsonl<RequestRecord>(recordsPath, notARecord));
+    } catch (e) {
+      throw new RunFolderError(`${recordsPath}: cannot be read (${errText(e)}).`);
+    }
+    if (records.length === 0 && outputs.length > 0 && ((counted ?? 0) > 0 || skippedLines.length > 0)) {
+      const what = skippedLines.length > 0 ? `none of its ${skippedLines.length} line${skippedLines.length === 1 ? "" : "s"} is a readable record` : "it is empty";
+      const had = counted !== undefined ? ` while ${RUN_FILES.results} counted ${counted}` : "";
+      throw new RunFolderError(
+        `${dirArg}: ${RUN_FILES.records} holds no record (${what})${had}; re-rendering would replace the results with an empty report, so ${kept}.`,
+      );
+    }
+    if (counted !== undefined && records.length + skippedLines.length < counted) {
+      notes.push(
+        `${RUN_FILES.records} holds ${records.length} readable record${records.length === 1 ? "" : "s"} but ${RUN_FILES.results} counted ${counted} (records were not all written, e.g. the disk was full): re-rendered from these ${records.length}.`,
+      );
+    }
+  }
+
   let server: ServerSnapshot[] = [];
   try {
-    server = readJsonl<ServerSnapshot>(join(dir, RUN_FILES.serverMetrics)).items;
+    const read = readJsonl<ServerSnapshot>(join(dir, RUN_FILES.serverMetrics), notAnObject);
+    server = read.items;
+    notes.push(...describeSkippedLines(RUN_FILES.serverMetrics, read.skipped));
   } catch (e) {
-    throw new RunFolderError((e as Error).message);
+    notes.push(`${RUN_FILES.serverMetrics} cannot be read (${errText(e)}): rendered without the server's metrics.`);
   }
   let attachments: Attachments = {};
   const attachmentsPath = join(dir, RUN_FILES.attachments);
   if (existsSync(attachmentsPath)) {
     try {
-      attachments = JSON.parse(readFileSync(attachmentsPath, "utf8")) as Attachments;
+      const parsed: unknown = JSON.parse(readFileSync(attachmentsPath, "utf8"));
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      attachments = parsed as Attachments;
     } catch (e) {
-      throw new RunFolderError(`${attachmentsPath}: unreadable (${(e as Error).message}).`);
+      notes.push(`${RUN_FILES.attachments} is unreadable (${errText(e)}): rendered without it (a load scenario's calibration and dataset description are missing).`);
     }
   }
-  let previous: RunResults | undefined;
-  const resultsPath = join(dir, RUN_FILES.results);
-  if (existsSync(resultsPath)) {
-    try {
-      previous = JSON.parse(readFileSync(resultsPath, "utf8")) as RunResults;
-    } catch {
-      previous = undefined;
-    }
-  }
-  return { dir, manifest, records, tornTail, server, attachments, ...(previous ? { previous } : {}) };
+  return {
+    dir,
+    manifest,
+    records,
+    tornTail,
+    skippedLines,
+    server,
+    attachments,
+    notes,
+    ...(previous ? { previous } : {}),
+    ...(previousUnreadable !== undefined ? { previousUnreadable } : {}),
+  };
 }
