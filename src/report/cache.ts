@@ -1,7 +1,8 @@
 /** The cache scenario's section of the Markdown report. */
 import type { CacheDetail, CacheProbeDetail, SpeedupReading } from "../scenarios/cache/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { cell, fmtMs, fmtNum, fmtPct, STATUS_ICON, table } from "./format.js";
+import { fmtMs, fmtNum, fmtPct, STATUS_ICON } from "./format.js";
+import { bullets, code, table, text } from "./md.js";
 
 export function fmtFactor(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? "—" : `×${x.toFixed(2)}`;
@@ -73,7 +74,7 @@ export function renderCacheSection(r: ScenarioResult<CacheDetail>): string {
     table(
       ["Probe", "n miss / hit", "TTFT miss (mean ± std)", "TTFT hit (mean ± std)", "Speedup miss/hit (95 % CI)", "Server hit rate", "Prompt tokens miss / hit (mean)", "Reading"],
       d.probes.map((p) => [
-        `\`${p.probe}\``,
+        code(p.probe),
         `${p.miss.ttft?.n ?? 0} / ${p.hit.ttft?.n ?? 0}`,
         meanStd(p.miss.ttft),
         meanStd(p.hit.ttft),
@@ -94,7 +95,7 @@ export function renderCacheSection(r: ScenarioResult<CacheDetail>): string {
     table(
       ["Probe", "(a) Expected reusable prefix on hits (tokens, mean)", "(b) Usage cached_tokens, hits / misses (mean)", "(c) Server counters Δhits / Δqueries", "Hit rate over the probe: expected / usage / server", "Agreement"],
       d.probes.map((p) => [
-        `\`${p.probe}\``,
+        code(p.probe),
         expectedText(p),
         usageText(p),
         serverText(p),
@@ -103,8 +104,8 @@ export function renderCacheSection(r: ScenarioResult<CacheDetail>): string {
       ]),
     ),
   );
-  const findings = d.probes.flatMap((p) => p.truth.findings.map((f) => `- \`${p.probe}\`: ${cell(f, 2000)}`));
-  if (findings.length > 0) out.push(findings.join("\n"));
+  const findings = d.probes.flatMap((p) => p.truth.findings.map((f) => [code(p.probe), ": ", text(f, 2000)]));
+  if (findings.length > 0) out.push(bullets(findings));
   out.push(
     "(a) is what the client sent twice: turn 1's prompt for `continued`, the document for `shared_prefix`, nothing for `independent`. " +
       "(b) is `usage.prompt_tokens_details.cached_tokens`, a whole number of KV blocks, so up to a block (16 tokens in vLLM) under (a) is normal. " +
@@ -124,7 +125,7 @@ export function renderCacheSection(r: ScenarioResult<CacheDetail>): string {
     const value = isFactor ? fmtFactor(v.value) : unit === "fraction" ? fmtPct(v.value) : unit === "ms" ? fmtMs(v.value) : fmtNum(v.value);
     const limit = isFactor ? fmtFactor(v.limit) : unit === "fraction" ? fmtPct(v.limit) : unit === "ms" ? fmtMs(v.limit) : fmtNum(v.limit);
     const ci = probe?.speedup && isFactor ? `, 95 % CI ${fmtFactor(probe.speedup.lower)}–${fmtFactor(probe.speedup.upper)}, ${READING_TEXT[probe.reading]}` : "";
-    return `- ${STATUS_ICON[v.status]} \`${v.threshold}\`: measured ${value} (limit ${v.op} ${limit}${ci}; n = ${v.n ?? 0})`;
+    return [`${STATUS_ICON[v.status]} `, code(v.threshold), `: measured ${value} (limit ${v.op} ${limit}${ci}; n = ${v.n ?? 0})`];
   });
   if (speedups.length > 0) {
     const failed = speedups.filter((v) => v.status === "fail");
@@ -137,7 +138,7 @@ export function renderCacheSection(r: ScenarioResult<CacheDetail>): string {
           : "**Prefix caching is effective** by the configured minimum speedup.",
     );
   }
-  if (lines.length > 0) out.push(lines.join("\n"));
+  if (lines.length > 0) out.push(bullets(lines));
 
   out.push("### How to read these figures");
   out.push(

@@ -1,7 +1,8 @@
 /** The conversation scenario's section of the Markdown report. */
 import type { ConversationDetail, ConversationLevel, ConversationLevelDetail } from "../scenarios/conversation/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { fmtDuration, fmtMs, fmtNum, fmtPct, fmtSignedPct, STATUS_ICON, table } from "./format.js";
+import { fmtDuration, fmtMs, fmtNum, fmtPct, fmtSignedPct, STATUS_ICON } from "./format.js";
+import { paragraph, strong, table } from "./md.js";
 
 const turnsLabel = (w: [number, number]) => (w[0] === w[1] ? `turn ${w[0]}` : `turns ${w[0]}-${w[1]}`);
 
@@ -49,10 +50,10 @@ function renderSweep(d: ConversationDetail): string {
   const max = d.maxConcurrencyWithinThresholds;
   const firstBreak = d.levels.find((l) => l.status === "fail" && (max === undefined || l.concurrency > max));
   out.push(
-    (max !== undefined
-      ? `**Holds ${max} concurrent ${d.turns}-turn conversation${max > 1 ? "s" : ""} within every threshold.**`
-      : "**No level met every threshold.**") +
-      (firstBreak ? ` At ${firstBreak.concurrency}, ${failedMetrics(firstBreak).replace(/^fails /, "it breaks ")}.` : ""),
+    paragraph(
+      strong(max !== undefined ? `Holds ${max} concurrent ${d.turns}-turn conversation${max > 1 ? "s" : ""} within every threshold.` : "No level met every threshold."),
+      firstBreak && ` At ${firstBreak.concurrency}, ${failedMetrics(firstBreak).replace(/^fails /, "it breaks ")}.`,
+    ),
   );
   out.push(
     "Per-stream tok/s is the mean decode speed one session sees; total tok/s is every output token of the level over its wall time, what the server delivered to all sessions together.",

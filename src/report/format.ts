@@ -1,4 +1,4 @@
-/** Number and table formatting shared by the text renderers. */
+/** Number formatting shared by the text renderers; Markdown building (escaping included) is in md.ts. */
 import type { MetricValue } from "../scenarios/types.js";
 
 export function fmtMs(v: number | undefined): string {
@@ -55,17 +55,8 @@ export function fmtMetric(v: number | undefined, unit: MetricValue["unit"]): str
   }
 }
 
-/** Escapes untrusted text for a Markdown table cell (model output, server messages). */
-export function cell(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-  return cut.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-export function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
-}
+/** Tables are built by the Markdown library (md.ts), which escapes every cell for its place. */
+export { table } from "./md.js";
 
 export const STATUS_ICON = {
   pass: "✅ pass",

@@ -3,7 +3,8 @@ import type { Summary } from "../metrics/index.js";
 import type { Calibration } from "../calibrate/index.js";
 import type { CalibrationView, LoadDetail, LoadResultDetail, LoadSweepDetail } from "../scenarios/load/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { fmtMs, fmtNum, fmtPct, fmtSignedPct, table } from "./format.js";
+import { fmtMs, fmtNum, fmtPct, fmtSignedPct } from "./format.js";
+import { heading, paragraph, strong, table, text } from "./md.js";
 
 const STATS = ["n", "mean", "p50", "p90", "p99", "max"] as const;
 
@@ -28,8 +29,14 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
   const d = res.detail;
   const out: string[] = ["### Sweep"];
   out.push(
-    `Synchronous rate (1 in flight): **${rate(d.syncRate)}**; maximum throughput: **${rate(d.maxThroughput)}**; ${d.stages.filter((s) => s.stage.mode !== "closed").length} ${d.arrival} stage(s) between` +
-      (d.maxGoodput ? `; best goodput **${rate(d.maxGoodput.value)}** at stage ${d.maxGoodput.stage}.` : "."),
+    paragraph(
+      "Synchronous rate (1 in flight): ",
+      strong(rate(d.syncRate)),
+      "; maximum throughput: ",
+      strong(rate(d.maxThroughput)),
+      `; ${d.stages.filter((s) => s.stage.mode !== "closed").length} ${d.arrival} stage(s) between`,
+      d.maxGoodput ? ["; best goodput ", strong(rate(d.maxGoodput.value)), " at stage ", text(d.maxGoodput.stage), "."] : ".",
+    ),
   );
   out.push(
     table(
@@ -40,7 +47,7 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
         const ttft = open ? s.latency.ttftFromIntended : s.latency.ttft;
         const e2e = open ? s.latency.e2eFromIntended : s.latency.e2e;
         return [
-          stage.name + (s.clientLimited ? " ⚠️" : ""),
+          [text(stage.name), s.clientLimited && " ⚠️"],
           open ? `${stage.mode} ${fmtNum(stage.rate, 2)} req/s` : `${stage.concurrency} in flight`,
           String(s.exclusions.measured),
           rate(s.achievedRate),
@@ -62,7 +69,7 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
   );
   if (d.calibration) out.push(renderCalibration(d.calibration, "###"));
   for (const { stage, result } of d.stages) {
-    out.push(`### Stage ${stage.name}`);
+    out.push(heading(3, "Stage ", text(stage.name)));
     out.push(renderStage(result, "####"));
   }
   return out.join("\n\n");
@@ -72,7 +79,7 @@ function renderSweep(res: ScenarioResult<LoadSweepDetail>): string {
 function renderCalibration(cal: Calibration | { error: string }, h: "###" | "####", view?: CalibrationView): string {
   const out = [`${h} Client calibration`];
   if ("error" in cal) {
-    out.push(`Calibration failed: ${cal.error}. The run has no measured noise floor.`);
+    out.push(paragraph("Calibration failed: ", text(cal.error, 400), ". The run has no measured noise floor."));
     return out.join("\n\n");
   }
   const t = cal.clientAddedTtftMs;

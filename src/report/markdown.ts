@@ -1,10 +1,12 @@
 /**
  * report.md: the human report of a run. Pure: results in, text out, so a run folder can
- * be re-rendered offline. Untrusted text (server messages, model output) is escaped.
+ * be re-rendered offline. Text from the server, the model or the suite is built into the
+ * Markdown by md.ts (the mdast library escapes it), never interpolated into Markdown strings.
  */
 import type { ConversationDetail } from "../scenarios/conversation/analyze.js";
 import type { MetricValue, ScenarioResult } from "../scenarios/types.js";
 import type { RunResults } from "../store/run-folder.js";
+import { skippedLinesNote } from "../store/run-folder.js"; // issue 10 item 7: skipped records.jsonl lines
 import type { CacheDetail } from "../scenarios/cache/analyze.js";
 import { cacheFigureLabel, renderCacheSection } from "./cache.js";
 import { renderConversationSection } from "./conversation.js";
@@ -15,7 +17,8 @@ import type { LoadResultDetail } from "../scenarios/load/analyze.js";
 import type { ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
 import { renderServerMetricsSection } from "./server-metrics.js";
-import { cell, fmtDuration, fmtMetric, fmtMs, STATUS_ICON, table } from "./format.js";
+import { fmtDuration, fmtMetric, fmtMs, STATUS_ICON } from "./format.js";
+import { code, heading, paragraph, quote, strong, table, text, type Inline } from "./md.js";
 
 /** What the report knows of a scenario kind: its section, its figures' names, what the synthesis shows. */
 interface KindReport {
@@ -196,7 +199,7 @@ function thresholdText(op: string, limit: number, unit: MetricValue["unit"]): st
 }
 
 function synthesis(r: ScenarioResult): string {
-  const rows: string[][] = [];
+  const rows: Inline[][] = [];
   const seen = new Set<string>();
   for (const v of r.verdicts) {
     const mv = r.metrics[v.metric];
@@ -221,10 +224,16 @@ function synthesis(r: ScenarioResult): string {
 function scenarioSection(r: ScenarioResult): string {
   const out: string[] = [];
   const passed = r.verdicts.filter((v) => v.status === "pass").length;
-  out.push(`## Scenario \`${r.name}\` (${r.kind})`);
+  out.push(heading(2, "Scenario ", code(r.name), ` (${r.kind})`));
   out.push(
-    `**Verdict: ${STATUS_ICON[r.status]}** — ${passed}/${r.verdicts.length} thresholds met; ${r.requests.ok}/${r.requests.total} requests succeeded.` +
-      (r.headline ? ` It ${cell(r.headline)}.` : ""),
+    paragraph(
+      strong(`Verdict: ${STATUS_ICON[r.status]}`),
+      ` — ${passed}/${r.verdicts.length} thresholds met; ${r.requests.ok}/${r.requests.total} requests succeeded`,
+      r.requests.stopped ? ` (${r.requests.stopped} more were cut by the run's stop and are counted nowhere)` : "",
+      ".",
+      r.status === "incomplete" ? " The run stopped before this scenario's end: the verdicts rest on what was measured." : "",
+      r.headline && [" It ", text(r.headline), "."],
+    ),
   );
   out.push("### Synthesis");
   out.push(synthesis(r));
@@ -238,11 +247,11 @@ function scenarioSection(r: ScenarioResult): string {
   }
   if (r.errors.length > 0) {
     out.push("### Errors");
-    out.push(table(["Error", "Count", "Example"], r.errors.map((e) => [cell(e.kind), String(e.count), cell(e.example)])));
+    out.push(table(["Error", "Count", "Example"], r.errors.map((e) => [text(e.kind), String(e.count), text(e.example)])));
   }
   out.push("### Method");
   const m: string[] = [
-    `${r.requests.total} requests were sent; figures rest on the ${r.requests.ok} that succeeded unless a row says otherwise (column n).`,
+    `${r.requests.total} requests were sent${r.requests.stopped ? ` and ended (besides ${r.requests.stopped} cut in flight by the run's stop, recorded as aborted and left out of every figure and of success_rate: they are not the server's failures)` : ""}; figures rest on the ${r.requests.ok} that succeeded unless a row says otherwise (column n).`,
     "TTFT = first token-bearing streamed chunk (answer, reasoning or tool call) − request sent; E2E = last byte − request sent; TPOT = (E2E − TTFT) / (output tokens − 1); output tok/s per request = (output tokens − 1) / (E2E − TTFT). Clock: performance.now() in the client.",
     "Percentiles interpolate linearly between ranks (numpy's default); a p99 over fewer than 100 samples is mostly the maximum.",
     "Definitions, and how vLLM's benchmark, GuideLLM and AIPerf name the same figures: docs/metrics.md.",
@@ -255,44 +264,57 @@ function scenarioSection(r: ScenarioResult): string {
 export function renderMarkdownReport(res: RunResults): string {
   const out: string[] = [];
   const status = STATUS_ICON[res.status];
-  out.push(`# shakedown report — ${res.suite.name}`);
+  out.push(heading(1, "shakedown report — ", text(res.suite.name)));
   const t = res.target;
-  const targetText = t.simulated
-    ? `${t.url} — **shakedown's built-in simulator (profile \`${t.simProfile ?? "?"}\`), not a model**`
-    : t.url;
+  const targetText: Inline = [
+    code(t.url, 400),
+    t.simulated && [" — ", strong("shakedown's built-in simulator (profile ", code(t.simProfile ?? "?"), "), not a model")],
+  ];
   out.push(
     table(
       ["", ""],
       [
-        ["Run", `\`${res.runId}\``],
+        ["Run", code(res.runId)],
         ["Started (UTC)", res.startedAt],
         ["Duration", fmtDuration(res.durationMs)],
         ["Target", targetText],
-        ["Model", cell(t.model)],
-        ...(t.serverHeader ? [["Server", cell(t.serverHeader)]] : []),
+        ["Model", text(t.model)],
+        ...(t.serverHeader ? [["Server", text(t.serverHeader)]] : []),
         ...(t.metrics
-          ? [["Server metrics", t.metrics.scraped ? `${cell(t.metrics.url)}, polled during the run (server-metrics.jsonl)` : `not collected: ${cell(t.metrics.reason ?? "?")}`]]
+          ? [["Server metrics", t.metrics.scraped ? [code(t.metrics.url, 400), ", polled during the run (server-metrics.jsonl)"] : ["not collected: ", text(t.metrics.reason ?? "?")]]]
           : []),
-        ["Status", `**${status}**${res.interruption ? ` — ${cell(res.interruption)}` : ""}`],
+        ["Status", [strong(status), res.interruption && [" — ", text(res.interruption)]]],
         [
           "Warm-up",
           res.warmup.requests === 0
             ? "none"
             : `${res.warmup.ok}/${res.warmup.requests} request(s) before the scenarios (TTFT ${res.warmup.ttftMs.map((x) => fmtMs(x)).join(", ") || "—"}), excluded from every figure`,
         ],
-        ["Requests recorded", `${res.records.count} (records.jsonl)${res.records.tornTail ? ", last line torn and skipped" : ""}`],
+        ["Requests recorded", `${res.records.count} (records.jsonl)${skippedLinesNote(res.records)}`],
         ["Tool", `${res.tool.name} ${res.tool.version}, Node ${res.host.node}, ${res.host.cpus} CPUs`],
       ],
     ),
   );
   if (t.simulated) {
     out.push(
-      `> **Simulated target.** These figures describe shakedown's simulator (profile \`${t.simProfile ?? "?"}\`, a timing model of a vLLM-like server, see docs/simulator.md), not any model or GPU. Point \`--target\` at a real server to measure one.`,
+      quote(
+        strong("Simulated target."),
+        " These figures describe shakedown's simulator (profile ",
+        code(t.simProfile ?? "?"),
+        ", a timing model of a vLLM-like server, see docs/simulator.md), not any model or GPU. Point ",
+        code("--target"),
+        " at a real server to measure one.",
+      ),
     );
   }
   if (!res.complete) {
     out.push(
-      `> **Incomplete run** (${cell(res.interruption ?? "interrupted")}). Every request that ended is kept in records.jsonl and analysed below; verdicts rest on what was measured.`,
+      quote(
+        strong("Incomplete run"),
+        " (",
+        text(res.interruption ?? "interrupted"),
+        "). Every request that ended is kept in records.jsonl and analysed below; verdicts rest on what was measured.",
+      ),
     );
   }
   for (const sc of res.scenarios) out.push(scenarioSection(sc));

@@ -2,33 +2,38 @@
 import type { GradeResult } from "../grading/types.js";
 import type { ReasoningDetail, TaskRun } from "../scenarios/reasoning/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { cell, fmtMs, fmtNum, fmtPct, table } from "./format.js";
+import { fmtMs, fmtNum, fmtPct } from "./format.js";
+import { code, heading, paragraph, strong, table, text, type Inline } from "./md.js";
 
 const pct = (v: number | undefined) => (v === undefined ? "—" : `${Math.round(v * 100)} %`);
 
-function gradeCell(g: GradeResult | undefined): string {
+function gradeCell(g: GradeResult | undefined): Inline {
   if (!g) return "—";
-  if (g.error) return `⚠ ${cell(g.error, 60)}`;
+  if (g.error) return ["⚠ ", text(g.error, 60)];
   return `${g.pass ? "✅" : "❌"} ${pct(g.score)}`;
 }
 
-function runRow(r: TaskRun): string[] {
+function taskLabel(r: TaskRun): Inline {
+  return [code(r.taskId), r.repetition > 1 && ` #${r.repetition}`];
+}
+
+function runRow(r: TaskRun): Inline[] {
   const tokens =
     r.reasoningTokens !== undefined ? `${r.reasoningTokens} / ${r.answerTokens ?? "—"}${r.tokenSplit === "characters" ? " ≈" : ""}` : "—";
   return [
-    `\`${r.taskId}\`${r.repetition > 1 ? ` #${r.repetition}` : ""}`,
-    r.category,
-    r.language,
+    taskLabel(r),
+    text(r.category),
+    text(r.language),
     fmtMs(r.ttftMs),
     fmtMs(r.ttfaMs),
     fmtMs(r.e2eMs),
     tokens,
     fmtNum(r.outputTps),
-    r.ok ? (r.truncated ? "✂ truncated" : (r.finishReason ?? "—")) : `failed: ${cell(r.error ?? "?", 60)}`,
+    r.ok ? (r.truncated ? "✂ truncated" : text(r.finishReason ?? "—")) : ["failed: ", text(r.error ?? "?", 60)],
     pct(r.autoScore),
     pct(r.judgeScore),
     pct(r.humanScore),
-    `**${pct(r.finalScore)}** ${r.pass ? "✅" : "❌"}`,
+    [strong(pct(r.finalScore)), r.pass ? " ✅" : " ❌"],
   ];
 }
 
@@ -42,13 +47,13 @@ function criteriaTable(r: TaskRun): string {
       const h = r.human.find((x) => x.criterion === id);
       const ev = a?.evidence[0];
       return [
-        `\`${id}\``,
-        a?.grader ?? j?.grader ?? "—",
+        code(id),
+        text(a?.grader ?? j?.grader ?? "—"),
         gradeCell(a),
-        cell(a?.reason ?? j?.reason ?? "", 140),
-        ev ? `“${cell(ev.text, 80)}”${a && a.evidence.length > 1 ? ` (+${a.evidence.length - 1})` : ""}` : "—",
+        text(a?.reason ?? j?.reason ?? "", 140),
+        ev ? ["“", text(ev.text, 80), "”", a && a.evidence.length > 1 && ` (+${a.evidence.length - 1})`] : "—",
         gradeCell(j),
-        h ? `${h.score >= 0.5 ? "✅" : "❌"} ${pct(h.score)}${h.note ? ` — ${cell(h.note, 60)}` : ""}` : "—",
+        h ? [`${h.score >= 0.5 ? "✅" : "❌"} ${pct(h.score)}`, h.note && [" — ", text(h.note, 60)]] : "—",
       ];
     }),
   );
@@ -72,19 +77,19 @@ export function renderReasoningSection(res: ScenarioResult<ReasoningDetail>): st
     out.push(
       table(
         ["Category", "Runs", "Mean score", "Pass rate", "Truncated"],
-        d.byCategory.map((c) => [c.category, String(c.runs), pct(c.scoreMean), fmtPct(c.passRate), String(c.truncated)]),
+        d.byCategory.map((c) => [text(c.category), String(c.runs), pct(c.scoreMean), fmtPct(c.passRate), String(c.truncated)]),
       ),
     );
   }
   out.push("### Criteria, with their evidence");
   for (const r of d.runs) {
-    out.push(`#### \`${r.taskId}\`${r.repetition > 1 ? ` #${r.repetition}` : ""}: ${cell(r.title, 120)}${r.truncated ? " — ✂ truncated by max_tokens" : ""}`);
+    out.push(heading(4, taskLabel(r), ": ", text(r.title, 120), r.truncated && " — ✂ truncated by max_tokens"));
     if (!r.ok) {
-      out.push(`The request failed (${cell(r.error ?? "?")}); nothing to grade.`);
+      out.push(paragraph("The request failed (", text(r.error ?? "?"), "); nothing to grade."));
       continue;
     }
     out.push(criteriaTable(r));
-    if (r.humanNote) out.push(`Reviewer: ${cell(r.humanNote, 400)}`);
+    if (r.humanNote) out.push(paragraph("Reviewer: ", text(r.humanNote, 400)));
   }
   out.push("Full prompts, reasoning and answers are in records.jsonl; `shakedown review DIR` writes one review sheet per task with everything side by side.");
   return out.join("\n\n");

@@ -2,7 +2,8 @@
 import type { ToolCheck } from "../grading/tools/types.js";
 import type { ToolCaseRun, ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { cell, fmtMs, fmtNum, fmtPct, table } from "./format.js";
+import { fmtMs, fmtNum, fmtPct } from "./format.js";
+import { BR, code, heading, paragraph, table, text, type Inline } from "./md.js";
 
 const CHECK_LABEL: Record<ToolCheck["check"], string> = {
   structured_calls: "structured",
@@ -18,6 +19,16 @@ function checksCell(r: ToolCaseRun): string {
   return r.checks.map((c) => `${c.pass ? "✅" : "❌"} ${CHECK_LABEL[c.check]}`).join(" · ");
 }
 
+function caseLabel(r: ToolCaseRun): Inline {
+  return [code(r.caseId), r.repetition > 1 && ` #${r.repetition}`];
+}
+
+/** A failed check's evidence: up to three code spans, one a line. */
+function evidenceCell(evidence: readonly string[]): Inline {
+  if (evidence.length === 0) return "—";
+  return evidence.slice(0, 3).map((e, i) => [i > 0 && BR, code(e, 120)]);
+}
+
 export function renderToolsSection(res: ScenarioResult<ToolsDetail>): string {
   const d = res.detail;
   const out: string[] = [];
@@ -26,13 +37,13 @@ export function renderToolsSection(res: ScenarioResult<ToolsDetail>): string {
     table(
       ["Case", "Category", "Lang", "Steps", "Time to first tool call", "TTFT (step 1)", "Checks", "Result"],
       d.runs.map((r) => [
-        `\`${r.caseId}\`${r.repetition > 1 ? ` #${r.repetition}` : ""}${d.levels.length > 1 ? ` (c${r.concurrency})` : ""}`,
-        r.category,
-        r.language,
+        [caseLabel(r), d.levels.length > 1 && ` (c${r.concurrency})`],
+        text(r.category),
+        text(r.language),
         String(r.steps.length),
         fmtMs(r.timeToFirstToolCallMs),
         fmtMs(r.steps[0]?.ttftMs),
-        r.error ? `failed: ${cell(r.error, 80)}` : checksCell(r),
+        r.error ? ["failed: ", text(r.error, 80)] : checksCell(r),
         r.pass ? "✅ pass" : "❌ fail",
       ]),
     ),
@@ -41,7 +52,7 @@ export function renderToolsSection(res: ScenarioResult<ToolsDetail>): string {
   out.push(
     table(
       ["Category", "Runs", "Call accuracy", "All checks pass"],
-      d.byCategory.map((c) => [c.category, String(c.runs), fmtPct(c.callAccuracy), fmtPct(c.passRate)]),
+      d.byCategory.map((c) => [text(c.category), String(c.runs), fmtPct(c.callAccuracy), fmtPct(c.passRate)]),
     ),
   );
   if (d.levels.length > 1) {
@@ -57,9 +68,9 @@ export function renderToolsSection(res: ScenarioResult<ToolsDetail>): string {
   if (failing.length > 0) {
     out.push("### Why the failing cases failed");
     for (const r of failing) {
-      out.push(`#### \`${r.caseId}\`${r.repetition > 1 ? ` #${r.repetition}` : ""}: ${cell(r.title, 120)}`);
+      out.push(heading(4, caseLabel(r), ": ", text(r.title, 120)));
       if (r.error) {
-        out.push(`The request failed: ${cell(r.error)}.`);
+        out.push(paragraph("The request failed: ", text(r.error), "."));
         continue;
       }
       out.push(
@@ -67,11 +78,11 @@ export function renderToolsSection(res: ScenarioResult<ToolsDetail>): string {
           ["Check", "Result", "Why", "Evidence"],
           r.checks
             .filter((c) => !c.pass)
-            .map((c) => [CHECK_LABEL[c.check], "❌", cell(c.reason, 300), c.evidence.length ? c.evidence.slice(0, 3).map((e) => `\`${cell(e, 120)}\``).join("<br>") : "—"]),
+            .map((c) => [CHECK_LABEL[c.check], "❌", text(c.reason, 300), evidenceCell(c.evidence)]),
         ),
       );
       const calls = r.steps.map((s) => `step ${s.step}: ${s.calls.length ? s.calls.map((c) => `${c.name}(${c.arguments})`).join(", ") : `answer “${s.content}”`}`);
-      out.push(`What the model did: ${cell(calls.join(" → "), 600)}`);
+      out.push(paragraph("What the model did: ", text(calls.join(" → "), 600)));
     }
   }
   out.push(
