@@ -15,11 +15,31 @@ import type { ReviewOverrides } from "../review/overrides.js";
 
 export interface RunEnd {
   complete: boolean;
+  /** Scenarios that ran to their end (the others, in an incomplete run, are marked incomplete). */
+  finishedScenarios?: string[];
   interruption?: string;
   endedAt?: string;
   durationMs?: number;
   tornTail?: boolean;
   renderedAt?: string;
+}
+
+/** Requests cut by the run's own stop (the client's `aborted`): not the server's doing. */
+export function stoppedByRun(r: RequestRecord): boolean {
+  return r.result.error?.kind === "aborted";
+}
+
+/**
+ * Which scenarios ran to their end. Runs written before this was recorded, or killed before
+ * results.json: in suite order, every scenario with records but the last one that has any.
+ */
+function finishedScenarios(manifest: RunManifest, records: RequestRecord[], end: RunEnd): Set<string> {
+  const names = manifest.suite.scenarios.map((s) => s.name);
+  if (end.complete) return new Set(names);
+  if (end.finishedScenarios) return new Set(end.finishedScenarios);
+  const seen = new Set(records.map((r) => r.scenario));
+  const withRecords = names.filter((n) => seen.has(n));
+  return new Set(withRecords.slice(0, -1));
 }
 
 export function rollUpStatus(scenarios: ScenarioResult[], complete: boolean): RunStatus {
@@ -58,16 +78,37 @@ export function buildResults(
   reviews: ReviewOverrides = {},
   attachments: Attachments = {},
 ): RunResults {
-  const input: AnalysisInput = { records, target: manifest.target, server, reviews, attachments };
+  // Requests the run's stop cut short are counted apart and analysed nowhere: a user's Ctrl-C
+  // is not a server failure, and half a request is no latency.
+  const measured = records.filter((r) => !stoppedByRun(r));
+  const input: AnalysisInput = { records: measured, stopped: records.filter(stoppedByRun), target: manifest.target, server, reviews, attachments };
+  const finished = finishedScenarios(manifest, records, end);
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
-    .map((cfg) => withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), records, server));
+    .map((cfg) => {
+      const result = withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), measured, server);
+      const stopped = records.filter((r) => r.scenario === cfg.name && stoppedByRun(r)).length;
+      const retried = measured.filter((r) => r.scenario === cfg.name && r.result.retried !== undefined).length;
+      const incomplete = !finished.has(cfg.name);
+      if (stopped === 0 && retried === 0 && !incomplete) return result;
+      const retriedNote =
+        `${retried} request${retried === 1 ? " was" : "s were"} sent again on a fresh connection: the first attempt went out on a kept-alive ` +
+        "connection the server had already closed and got no byte back, so it never reached the server (result.retried in records.jsonl); " +
+        "its timestamps are the retry's.";
+      return {
+        ...result,
+        ...(retried > 0 ? { notes: [...result.notes, retriedNote] } : {}),
+        requests: { ...result.requests, ...(stopped > 0 ? { stopped } : {}) },
+        ...(incomplete ? { status: "incomplete" as const } : {}),
+      };
+    });
   return {
     ...manifest,
     ...(end.endedAt !== undefined ? { endedAt: end.endedAt } : {}),
     ...(end.durationMs !== undefined ? { durationMs: end.durationMs } : {}),
     complete: end.complete,
     ...(end.interruption ? { interruption: end.interruption } : {}),
+    ...(!end.complete ? { finishedScenarios: manifest.suite.scenarios.map((s) => s.name).filter((n) => finished.has(n)) } : {}),
     status: rollUpStatus(scenarios, end.complete),
     records: { file: RUN_FILES.records, count: records.length, tornTail: end.tornTail ?? false },
     warmup: summarizeWarmup(records),

@@ -1,25 +1,34 @@
 /**
- * Executes a resolved suite: connects to the target, creates the run folder, runs each
- * scenario while appending records as they end, then analyses and writes results and
- * report. Interrupted runs (signal aborted) keep every record and are marked incomplete.
- * The executor never prints; it emits RunEvents.
+ * Executes a resolved suite: checks every input, connects to the target, creates the run
+ * folder, runs each scenario while appending records as they end, then analyses and writes
+ * results and report. The executor never prints; it emits RunEvents.
+ *
+ * A run stops early for four reasons, each told apart in the outcome (and so in the exit
+ * code): the user (the signal: Ctrl-C), the target going away (requests can no longer
+ * connect and a probe confirms it), the disk (records cannot be written), an error (a bug,
+ * or bad data met mid-run). Whatever stops it, requests in flight end as `aborted` (never
+ * counted as the server's failures), every record that ended is kept, and results and report
+ * are written within a bounded time: the scenario, the monitor and the connections are each
+ * given a grace period, not an open-ended wait.
  */
 import { setMaxListeners } from "node:events";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Suite } from "../config/schema.js";
 import { redactSuite } from "../config/resolve.js";
-import { ShakedownError } from "../errors.js";
+import { redactor } from "../client/redact.js";
+import { EXIT, ShakedownError, StorageError, UnreachableError } from "../errors.js";
 import { renderMarkdownReport } from "../report/markdown.js";
 import { scenarioModule, validateScenario } from "../scenarios/registry.js";
 import type { ScenarioContext } from "../scenarios/types.js";
-import { JsonlWriter, writeFileAtomic, writeJsonAtomic } from "../store/files.js";
+import { JsonlWriter, writeFileAtomic } from "../store/files.js";
+import { ensureOutDir } from "../store/out-dir.js";
 import type { RequestRecord } from "../store/records.js";
 import { createRunFolder, RESULTS_SCHEMA_VERSION, RUN_FILES, type Attachments, type RunManifest, type RunResults } from "../store/run-folder.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { buildResults } from "./analyze.js";
 import { RunEvents } from "./events.js";
-import { connectTarget } from "./target.js";
+import { connectTarget, type ConnectedTarget } from "./target.js";
 import { startServerMonitor, type MonitorStart } from "./monitoring.js";
 import { warmUp } from "./warmup.js";
 
@@ -31,32 +40,106 @@ export interface ExecuteOptions {
   interruptionReason?: () => string | undefined;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /** How long a stopped scenario may take to wind down before results are written anyway (ms). */
+  stopGraceMs?: number;
 }
+
+/** Why a run ended before its end. */
+export type RunStop =
+  | { cause: "user"; message: string }
+  | { cause: "target_gone"; message: string; error: UnreachableError }
+  | { cause: "storage"; message: string; error: StorageError }
+  | { cause: "error"; message: string; error: unknown };
 
 export interface RunOutcome {
   dir: string;
   results: RunResults;
+  /** Set when the run stopped early; results are then marked incomplete. */
+  stop?: RunStop;
+  /** results.json or report.md could not be written (the results above are still whole). */
+  writeError?: StorageError;
+}
+
+/** The process exit code an outcome implies (0 pass, 1 failed verdict, 3, 70, 74, 130, or a ShakedownError's own). */
+export function exitCodeForOutcome(o: RunOutcome, verdictCode: (r: RunResults) => number): number {
+  if (o.writeError) return EXIT.io;
+  switch (o.stop?.cause) {
+    case undefined:
+      return verdictCode(o.results);
+    case "user":
+      return EXIT.interrupted;
+    case "target_gone":
+      return EXIT.unreachable;
+    case "storage":
+      return EXIT.io;
+    case "error":
+      return o.stop.error instanceof ShakedownError ? o.stop.error.exitCode : EXIT.internal;
+  }
+}
+
+const DEFAULT_STOP_GRACE_MS = 10_000;
+const MONITOR_GRACE_MS = 3_000;
+const CLOSE_GRACE_MS = 3_000;
+/** Longest wait for the probe that tells a target gone from a refused request or two. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+/** Errors of a request that could not even connect: the first sign of a target gone. */
+const CANNOT_CONNECT = new Set(["connect_refused", "dns", "connect_timeout"]);
+
+/** Resolves after `ms` (unref'd) with `value`. */
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+/** Where a request stood in its scenario, for "the target went away at …". */
+function placeOf(rec: RequestRecord): string {
+  const session = rec.iteration !== undefined ? `session ${rec.iteration}` : rec.session !== undefined ? `session ${rec.session}` : undefined;
+  if (rec.turn !== undefined && session !== undefined) return `turn ${rec.turn} of ${session} (scenario ${rec.scenario})`;
+  return `request ${rec.id} (scenario ${rec.scenario})`;
 }
 
 export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promise<RunOutcome> {
   const events = opts.events ?? new RunEvents();
-  const signal = opts.signal ?? new AbortController().signal;
-  // Every request in flight listens to the run's stop signal; concurrent scenarios have many.
-  setMaxListeners(0, signal);
   const now = opts.now ?? (() => new Date());
+  // Every input is checked before the target is touched: a bad file in the last scenario, or
+  // an --out that cannot hold a run folder, must not cost the hours of the first.
   for (const sc of suite.scenarios) validateScenario(sc);
+  ensureOutDir(suite.output.dir);
 
   const target = await connectTarget(suite.target, opts.env);
+  try {
+    return await runConnected(suite, target, events, now, opts);
+  } finally {
+    // The simulator and the connections stop whatever happened, within a bounded time.
+    await Promise.race([target.close().catch(() => undefined), after(CLOSE_GRACE_MS, undefined)]);
+  }
+}
+
+async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEvents, now: () => Date, opts: ExecuteOptions): Promise<RunOutcome> {
+  const clean = redactor([target.apiKey]);
+  const save = (path: string, text: string): void => writeFileAtomic(path, clean(text));
+  const saveJson = (path: string, value: unknown): void => save(path, JSON.stringify(value, null, 2) + "\n");
+
   const startedAt = now();
   const t0 = performance.now();
   const { dir, runId } = createRunFolder(suite.output.dir, suite.name, startedAt);
+
+  // One stop for the run: the user's signal, or a reason found inside.
+  const stopper = new AbortController();
+  // Every request in flight listens to the run's stop signal; concurrent scenarios have many.
+  setMaxListeners(0, stopper.signal);
+  let stop: RunStop | undefined;
+  const stopRun = (s: RunStop): void => {
+    if (stop !== undefined) return;
+    stop = s;
+    stopper.abort();
+  };
+  const onUserStop = (): void => stopRun({ cause: "user", message: `interrupted by ${opts.interruptionReason?.() ?? "a stop signal"}` });
+  if (opts.signal?.aborted) onUserStop();
+  opts.signal?.addEventListener("abort", onUserStop, { once: true });
+
   let started: MonitorStart;
-  try {
-    started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
-  } catch (e) {
-    await target.close().catch(() => undefined);
-    throw e;
-  }
+  started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
   const monitor = started.monitor;
   target.info.metrics = { url: started.url, scraped: monitor !== undefined, ...(started.reason ? { reason: started.reason } : {}) };
   const manifest: RunManifest = {
@@ -68,11 +151,36 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
     target: target.info,
     host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
   };
-  writeJsonAtomic(join(dir, RUN_FILES.manifest), manifest);
 
-  const writer = new JsonlWriter(join(dir, RUN_FILES.records));
+  const writer = new JsonlWriter(join(dir, RUN_FILES.records), {
+    onError: (error) => stopRun({ cause: "storage", message: error.message, error }),
+  });
   const records: RequestRecord[] = [];
   const attachments: Attachments = {};
+  const finished: string[] = [];
+
+  // A request that cannot connect may be a blip or the target gone: one probe at a time tells.
+  let probing = false;
+  const checkTarget = (rec: RequestRecord): void => {
+    const kind = rec.result.error?.kind;
+    if (kind === undefined || !CANNOT_CONNECT.has(kind) || probing || stop !== undefined) return;
+    probing = true;
+    const probe = target.client.listModels().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    void Promise.race([probe, after(PROBE_TIMEOUT_MS, new UnreachableError("no answer to GET /models"))])
+      .then((e) => {
+        if (e instanceof UnreachableError) {
+          const message = `the target went away at ${placeOf(rec)}: ${rec.result.error?.message ?? kind}`;
+          stopRun({ cause: "target_gone", message, error: new UnreachableError(message) });
+        }
+      })
+      .finally(() => {
+        probing = false;
+      });
+  };
+
   const ctx: ScenarioContext = {
     client: target.client,
     endpoint: target.endpoint,
@@ -82,48 +190,81 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
       writer.append(rec);
       records.push(rec);
       events.emit("request:end", rec);
+      checkTarget(rec);
     },
     attach(scenario, key, value) {
       (attachments[scenario] ??= {})[key] = value;
-      writeJsonAtomic(join(dir, RUN_FILES.attachments), attachments);
+      try {
+        saveJson(join(dir, RUN_FILES.attachments), attachments);
+      } catch (e) {
+        if (e instanceof StorageError) stopRun({ cause: "storage", message: e.message, error: e });
+        else throw e;
+      }
     },
     events,
-    signal,
+    signal: stopper.signal,
     ...(monitor ? { monitor } : {}),
   };
-  let internalError: unknown;
+
   try {
-    await warmUp(suite.target.warmup_requests, ctx);
-    for (const sc of suite.scenarios) {
-      if (signal.aborted) break;
-      await scenarioModule(sc.kind).run(sc as never, ctx);
-    }
+    saveJson(join(dir, RUN_FILES.manifest), manifest);
+    const work = (async () => {
+      await warmUp(suite.target.warmup_requests, ctx);
+      for (const sc of suite.scenarios) {
+        if (stopper.signal.aborted) break;
+        await scenarioModule(sc.kind).run(sc as never, ctx);
+        if (!stopper.signal.aborted) finished.push(sc.name);
+      }
+    })();
+    // Once stopped, the scenario has a grace period to let its requests end as aborted.
+    const stopped = new Promise<"stopped">((resolve) => {
+      const wait = (): void => void after(opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, "stopped" as const).then(resolve);
+      if (stopper.signal.aborted) wait();
+      else stopper.signal.addEventListener("abort", wait, { once: true });
+    });
+    const how = await Promise.race([work.then(() => "done" as const), stopped]);
+    if (how === "stopped") events.emit("warning", "the stopped scenario did not wind down in time: writing the results without waiting for it");
+    work.catch(() => undefined);
   } catch (e) {
-    internalError = e;
+    if (e instanceof StorageError) stopRun({ cause: "storage", message: e.message, error: e });
+    else
+      stopRun({
+        cause: "error",
+        message: e instanceof ShakedownError ? `stopped: ${e.message}` : `stopped by an internal error: ${(e as Error).message}`,
+        error: e,
+      });
   } finally {
+    opts.signal?.removeEventListener("abort", onUserStop);
     writer.close();
-    await monitor?.stop().catch(() => undefined);
-    await target.close().catch(() => undefined);
+    await Promise.race([monitor?.stop().catch(() => undefined), after(MONITOR_GRACE_MS, undefined)]);
   }
+  // A write failure found at close (the last batch) stops the run as a storage failure too.
+  if (writer.failure && stop === undefined) stopRun({ cause: "storage", message: writer.failure.message, error: writer.failure });
 
   // Whatever happened, what was measured is analysed and written.
-  const interruption = signal.aborted
-    ? `interrupted by ${opts.interruptionReason?.() ?? "a stop signal"}`
-    : internalError !== undefined
-      ? internalError instanceof ShakedownError
-        ? `stopped: ${internalError.message}`
-        : `stopped by an internal error: ${(internalError as Error).message}`
-      : undefined;
   const ended = now();
-  const results = buildResults(manifest, records, {
-    complete: interruption === undefined,
-    ...(interruption ? { interruption } : {}),
-    endedAt: ended.toISOString(),
-    durationMs: performance.now() - t0,
-    renderedAt: ended.toISOString(),
-  }, monitor?.timeline ?? [], {}, attachments);
-  writeJsonAtomic(join(dir, RUN_FILES.results), results);
-  writeFileAtomic(join(dir, RUN_FILES.report), renderMarkdownReport(results));
-  if (internalError !== undefined) throw internalError;
-  return { dir, results };
+  const results = buildResults(
+    manifest,
+    records,
+    {
+      complete: stop === undefined,
+      ...(stop ? { interruption: stop.message } : {}),
+      finishedScenarios: finished,
+      endedAt: ended.toISOString(),
+      durationMs: performance.now() - t0,
+      renderedAt: ended.toISOString(),
+    },
+    monitor?.timeline ?? [],
+    {},
+    attachments,
+  );
+  let writeError: StorageError | undefined;
+  try {
+    saveJson(join(dir, RUN_FILES.results), results);
+    save(join(dir, RUN_FILES.report), renderMarkdownReport(results));
+  } catch (e) {
+    if (!(e instanceof StorageError)) throw e;
+    writeError = e;
+  }
+  return { dir, results, ...(stop ? { stop } : {}), ...(writeError ? { writeError } : {}) };
 }

@@ -47,8 +47,10 @@ export interface ScenarioContext {
 
 /** What an analysis reads: everything comes from the run folder, so it can run offline. */
 export interface AnalysisInput {
-  /** Every record of the run (an analysis picks its own by scenario name). */
+  /** Every record of the run (an analysis picks its own by scenario name), but those cut by the run's stop. */
   records: RequestRecord[];
+  /** Requests the run's stop cut short (Ctrl-C, the target gone): sent, but in no figure. */
+  stopped?: RequestRecord[];
   target: TargetInfo;
   /** The server-metrics timeline (empty when not scraped). */
   server: ServerSnapshot[];
@@ -72,11 +74,15 @@ export interface ScenarioResult<Detail = unknown> {
   /** Every named figure, for thresholds and results.json. */
   metrics: Record<string, MetricValue>;
   verdicts: Verdict[];
-  status: "pass" | "fail" | "not_measured";
+  /** incomplete: the run stopped before this scenario's end (its verdicts rest on what was measured). */
+  status: "pass" | "fail" | "not_measured" | "incomplete";
   /** Kind-specific tables for the report. */
   detail: Detail;
-  /** Records analysed, and how many failed. */
-  requests: { total: number; ok: number; failed: number };
+  /**
+   * Records analysed, and how many failed. `stopped`: requests cut by the run's stop (Ctrl-C,
+   * the target gone, …), left out of every figure and of `total`: they are not the server's.
+   */
+  requests: { total: number; ok: number; failed: number; stopped?: number };
   errors: { kind: string; count: number; example: string }[];
   notes: string[];
   /** One sentence that sums the scenario up, printed in the summary and the report. */

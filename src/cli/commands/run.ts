@@ -1,7 +1,7 @@
 /** `shakedown run [suite]`: resolve the suite, execute it, print the summary, map the exit code. */
 import { resolveSuite } from "../../config/resolve.js";
-import { ConfigError, EXIT } from "../../errors.js";
-import { executeRun } from "../../run/executor.js";
+import { ConfigError, EXIT, ShakedownError } from "../../errors.js";
+import { executeRun, exitCodeForOutcome } from "../../run/executor.js";
 import { RunEvents } from "../../run/events.js";
 import { attachProgress } from "../progress.js";
 import { simKnobsFromFlags, type SimFlags } from "../options.js";
@@ -52,14 +52,22 @@ export async function runCommand(suiteFile: string | undefined, flags: RunFlags)
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const { dir, results } = await executeRun(suite, {
+    const outcome = await executeRun(suite, {
       signal: controller.signal,
       events,
       interruptionReason: () => signalName,
     });
+    const { dir, results, stop, writeError } = outcome;
     printSummary(results, dir, flags.json ? process.stderr : process.stdout);
     if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
-    return exitCodeFor(results);
+    // Why the run stopped, last, where it is seen; a bug keeps its stack for the report to us.
+    if (stop && stop.cause !== "user") {
+      const detail = stop.cause === "error" && !(stop.error instanceof ShakedownError) ? `\n${(stop.error as Error).stack ?? ""}` : "";
+      const kept = stop.cause === "storage" ? `the run folder is ${dir}` : `every record that ended is kept in ${dir}`;
+      process.stderr.write(`shakedown: ${stop.message}; ${kept}${detail}\n`);
+    }
+    if (writeError) process.stderr.write(`shakedown: ${writeError.message}; the summary above is all that was kept of the results\n`);
+    return exitCodeForOutcome(outcome, exitCodeFor);
   } finally {
     detach();
     process.off("SIGINT", onSignal);

@@ -242,9 +242,11 @@ function plannedRequests(config: StageConfig): number {
 
 export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadResultDetail> {
   const mine = input.records.filter((r) => r.scenario === config.name);
+  // Requests the run's stop cut short were sent: they count against not_sent, in no figure.
+  const cut = (input.stopped ?? []).filter((r) => r.scenario === config.name);
   const calibration = calibrationOf(input, config.name);
   const dataset = input.attachments?.[config.name]?.["dataset"] as DatasetInfo | undefined;
-  const result = config.mode === "sweep" ? analyzeSweep(config, mine, calibration) : analyzeStage(config as StageConfig, mine, calibration);
+  const result = config.mode === "sweep" ? analyzeSweep(config, mine, calibration, cut) : analyzeStage(config as StageConfig, mine, calibration, cut.length);
   if (!dataset) return result;
   return { ...result, detail: { ...result.detail, dataset }, notes: [...datasetNotes(dataset), ...result.notes] };
 }
@@ -261,7 +263,7 @@ export function datasetNotes(d: DatasetInfo): string[] {
 }
 
 /** One stage (the whole of a non-sweep scenario): `mine` are its records. */
-function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: CalibrationAttachment): ScenarioResult<LoadDetail> {
+function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: CalibrationAttachment, cutByStop = 0): ScenarioResult<LoadDetail> {
   const open = config.mode !== "closed";
   const sendOf = (r: RequestRecord) => (open ? (r.intendedSendPerfMs ?? r.result.sentPerfMs) : r.result.sentPerfMs);
   const start = mine.length ? minOf(mine.map(sendOf)) : 0;
@@ -272,9 +274,13 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
   const rampMs = config.ramp_up_s * 1000;
   const warmupMs = config.warmup_s * 1000;
   const cooldownMs = config.cooldown_s * 1000;
-  const inRamp = (r: Row) => r.rel < rampMs;
-  const inWarmup = (r: Row) => !inRamp(r) && r.rel < rampMs + warmupMs;
-  const inCooldown = (r: Row) => !inRamp(r) && !inWarmup(r) && cooldownMs > 0 && r.rel > end - cooldownMs;
+  // Send times are performance.now() values minus a start: a schedule offset of exactly 390 ms
+  // can come out as 390.00000000006. Boundaries are compared a nanosecond wide, so a request
+  // on a boundary falls on the same side whatever the clock's origin.
+  const EPS = 1e-6;
+  const inRamp = (r: Row) => r.rel < rampMs - EPS;
+  const inWarmup = (r: Row) => !inRamp(r) && r.rel < rampMs + warmupMs - EPS;
+  const inCooldown = (r: Row) => !inRamp(r) && !inWarmup(r) && cooldownMs > 0 && r.rel > end - cooldownMs + EPS;
   const measured = rows.filter((r) => !inRamp(r) && !inWarmup(r) && !inCooldown(r));
   const okRows = measured.filter((r) => r.rec.result.ok);
   const exclusions = {
@@ -369,7 +375,7 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
     "slot_wait.p99": { value: open ? (summarize(slotWaitsMs)?.p99 ?? 0) : undefined, n: open ? n : 0, unit: "ms" },
     late_sends: { value: open ? lateSends : undefined, n: open ? lags.length : 0, unit: "count" },
     slot_waits: { value: open ? slotWaitsMs.length : undefined, n: open ? n : 0, unit: "count" },
-    not_sent: { value: Math.max(0, planned - mine.length), n: planned, unit: "count" },
+    not_sent: { value: Math.max(0, planned - mine.length - cutByStop), n: planned, unit: "count" },
     excluded: { value: exclusions.rampUp + exclusions.warmup + exclusions.cooldown, n: rows.length, unit: "count" },
     achieved_rate: { value: achievedRate, n, unit: "req/s" },
     rate_error: { value: achievedRate !== undefined && targetRate !== undefined ? achievedRate / targetRate - 1 : undefined, n: open ? n : 0, unit: "ratio" },
@@ -407,8 +413,8 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
       `CLIENT-LIMITED: p99 client lag ${fmt(clientLag.p99)} ms > max_client_lag_ms ${config.max_client_lag_ms} ms. The latency percentiles include the client's own delays and are not the server's.${cause}${own}`,
     );
   }
-  if (mine.length < planned)
-    notes.push(`${planned - mine.length} of ${planned} planned requests were not sent (the run was stopped${config.duration_s !== undefined ? " or duration_s ended it" : ""}).`);
+  if (mine.length + cutByStop < planned)
+    notes.push(`${planned - mine.length - cutByStop} of ${planned} planned requests were not sent (the run was stopped${config.duration_s !== undefined ? " or duration_s ended it" : ""}).`);
   if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
   if (outputMean !== undefined && outputMean < outputAsked * 0.9)
     notes.push(
@@ -448,8 +454,8 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
       ...(config.mode === "gamma" ? { burstiness: config.burstiness } : {}),
       ...(achievedRate !== undefined ? { achievedRate } : {}),
       planned,
-      sent: mine.length,
-      notSent: Math.max(0, planned - mine.length),
+      sent: mine.length + cutByStop,
+      notSent: Math.max(0, planned - mine.length - cutByStop),
       exclusions,
       ...(busySpanMs !== undefined ? { busySpanMs } : {}),
       latency,
@@ -489,7 +495,7 @@ function fmt(v: number | undefined): string {
 }
 
 /** A sweep: each stage analysed alone under the config it ran with, then summed up. */
-function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibration?: CalibrationAttachment): ScenarioResult<LoadSweepDetail> {
+function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibration?: CalibrationAttachment, cut: RequestRecord[] = []): ScenarioResult<LoadSweepDetail> {
   // Stages in the order they ran (records are appended as requests end, stage after stage).
   const byStage = new Map<string, { stage: LoadStage; records: RequestRecord[] }>();
   for (const r of mine) {
@@ -498,7 +504,7 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
     if (!g) byStage.set(r.stage.name, (g = { stage: r.stage, records: [] }));
     g.records.push(r);
   }
-  const stages = [...byStage.values()].map(({ stage, records }) => ({ stage, result: analyzeStage(stageConfig(config, stage), records, calibration) }));
+  const stages = [...byStage.values()].map(({ stage, records }) => ({ stage, result: analyzeStage(stageConfig(config, stage), records, calibration, cut.filter((r) => r.stage?.name === stage.name).length) }));
   const find = (name: string) => stages.find((s) => s.stage.name === name);
   const syncRate = find("synchronous")?.result.detail.throughput;
   const maxThroughput = find("throughput")?.result.detail.throughput;

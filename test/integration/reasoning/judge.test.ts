@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateSuiteObject } from "../../../src/config/load.js";
-import { executeRun } from "../../../src/run/executor.js";
+import { executeRun, exitCodeForOutcome } from "../../../src/run/executor.js";
 import { UnreachableError } from "../../../src/errors.js";
 import { closedPort } from "../../helpers/scripted-server.js";
 import type { ReasoningDetail } from "../../../src/scenarios/reasoning/analyze.js";
@@ -103,11 +103,12 @@ describe("LLM judge", () => {
       },
       "test",
     );
-    const err = await executeRun(suite).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    // The run stops with the judge's error; what was measured is kept, the exit code is its (3).
+    const outcome = await executeRun(suite);
+    const err = outcome.stop?.cause === "error" ? outcome.stop.error : undefined;
     expect(err).toBeInstanceOf(UnreachableError);
+    expect(exitCodeForOutcome(outcome, () => 0)).toBe(3);
+    expect(outcome.results.complete).toBe(false);
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
   });
 });
