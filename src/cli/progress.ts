@@ -43,7 +43,9 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
       return;
     }
     done++;
-    if (!rec.result.ok) failed++;
+    // A request cut by the run's stop is not the server's failure (run/analyze.ts leaves it out too).
+    const cut = rec.result.error?.kind === "aborted";
+    if (!rec.result.ok && !cut) failed++;
     const now = performance.now();
     const throttled = tty ? now - lastWrite < 100 : planned > PER_REQUEST_LINES_UP_TO && now - lastWrite < 1000;
     if (throttled && done < planned) return;
@@ -51,7 +53,7 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     const m = deriveRequestMetrics(rec.result);
     const level = rec.concurrency !== undefined && rec.concurrency > 1 ? `concurrency ${rec.concurrency} ` : "";
     const where = rec.turn !== undefined ? `${level}session ${rec.iteration ?? "?"} turn ${rec.turn}` : rec.id;
-    const status = rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)}  E2E ${fmtMs(m.e2eMs)}` : `failed: ${rec.result.error?.kind ?? "?"}`;
+    const status = rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)}  E2E ${fmtMs(m.e2eMs)}` : cut ? "cut by the stop (not counted)" : `failed: ${rec.result.error?.kind ?? "?"}`;
     write(
       tty
         ? `[${scenario}] ${done}/${planned}  ${where}  ${status}${failed ? `  (${failed} failed)` : ""}`

@@ -229,7 +229,7 @@ function scenarioSection(r: ScenarioResult): string {
     paragraph(
       strong(`Verdict: ${STATUS_ICON[r.status]}`),
       ` — ${passed}/${r.verdicts.length} thresholds met; ${r.requests.ok}/${r.requests.total} requests succeeded`,
-      r.requests.stopped ? ` (${r.requests.stopped} more were cut by the run's stop and are counted nowhere)` : "",
+      r.requests.stopped ? ` (${r.requests.stopped} more were cut in flight by the run's stop and are left out of every figure)` : "",
       ".",
       r.status === "incomplete" ? " The run stopped before this scenario's end: the verdicts rest on what was measured." : "",
       r.headline && [" It ", text(r.headline), "."],
