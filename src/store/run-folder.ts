@@ -148,6 +148,13 @@ function errText(e: unknown): string {
   return m.length > 160 ? `${m.slice(0, 157)}...` : m;
 }
 
+/** A JSON file holding one object (results.json, attachments.json); throws when it is anything else. */
+function readJsonObject(path: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+  return parsed as Record<string, unknown>;
+}
+
 /** Reads a run folder back for offline re-analysis. */
 export function loadRunFolder(dirArg: string): LoadedRun {
   const dir = resolve(dirArg);
@@ -179,9 +186,7 @@ export function loadRunFolder(dirArg: string): LoadedRun {
   const resultsPath = join(dir, RUN_FILES.results);
   if (existsSync(resultsPath)) {
     try {
-      const parsed: unknown = JSON.parse(readFileSync(resultsPath, "utf8"));
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a results object");
-      previous = parsed as RunResults;
+      previous = readJsonObject(resultsPath) as unknown as RunResults;
     } catch (e) {
       previousUnreadable = errText(e);
       notes.push(`${RUN_FILES.results} is unreadable (${previousUnreadable}): whether the run finished is unknown (treated as incomplete).`);
@@ -232,9 +237,7 @@ export function loadRunFolder(dirArg: string): LoadedRun {
   const attachmentsPath = join(dir, RUN_FILES.attachments);
   if (existsSync(attachmentsPath)) {
     try {
-      const parsed: unknown = JSON.parse(readFileSync(attachmentsPath, "utf8"));
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-      attachments = parsed as Attachments;
+      attachments = readJsonObject(attachmentsPath) as Attachments;
     } catch (e) {
       notes.push(`${RUN_FILES.attachments} is unreadable (${errText(e)}): rendered without it (a load scenario's calibration and dataset description are missing).`);
     }

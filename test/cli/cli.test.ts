@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
 import { tempDir } from "../helpers/tmp.js";
-import { runCli } from "./helpers.js";
+import { afterTurns, runCli } from "./helpers.js";
 
 const work = tempDir();
 // Timing thresholds on 2 requests would test the machine's load, not the CLI: keep one that cannot flake.
@@ -186,15 +186,7 @@ describe("shakedown CLI", () => {
     const r = await runCli(
       ["run", "--profile", "seed", "--time-scale", "0.2", "--set", "conversation.turns=15", "--set", "conversation.iterations=3", "--out", out],
       {
-        onStart(child, io) {
-          const poll = setInterval(() => {
-            // Interrupt once two requests have ended (non-TTY progress prints one line per request).
-            if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 2) {
-              clearInterval(poll);
-              child.kill("SIGINT");
-            }
-          }, 20);
-        },
+        onStart: afterTurns(2, (child) => child.kill("SIGINT")),
       },
     );
     expect(r.code).toBe(130);

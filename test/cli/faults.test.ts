@@ -4,7 +4,7 @@
  * the simulator; each test is named after the defect it guards against.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { secretPattern } from "../../src/client/redact.js";
@@ -12,7 +12,7 @@ import { contentChunk, type ScriptedServer } from "../helpers/scripted-server.js
 import { ev, okStream, reply, startHostileServer } from "../helpers/hostile-server.js";
 import { tempDir } from "../helpers/tmp.js";
 import { fillDisk, tinyTmpfs } from "../helpers/tmpfs.js";
-import { BIN, runCli } from "./helpers.js";
+import { afterTurns, BIN, runCli } from "./helpers.js";
 
 const work = tempDir();
 const servers: ScriptedServer[] = [];
@@ -92,14 +92,15 @@ describe("secrets", () => {
   });
 
   it("credentials inside --target (user:password@, ?api_key=) are refused with exit 2, pointing at --api-key-env, and never echoed", async () => {
-    for (const url of ["http://user:S3CRET-VALUE@127.0.0.1:9/v1", "http://127.0.0.1:9/v1?api_key=S3CRET-VALUE", "user:S3CRET-VALUE@127.0.0.1:9/v1"]) {
-      const out = join(work, "creds");
-      const r = await runCli(["run", "--target", url, "--out", out]);
-      expect(r.code, url).toBe(2);
+    const urls = ["http://user:S3CRET-VALUE@127.0.0.1:9/v1", "http://127.0.0.1:9/v1?api_key=S3CRET-VALUE", "user:S3CRET-VALUE@127.0.0.1:9/v1"];
+    const out = join(work, "creds");
+    const runs = await Promise.all(urls.map((url) => runCli(["run", "--target", url, "--out", out])));
+    runs.forEach((r, i) => {
+      expect(r.code, urls[i]).toBe(2);
       expect(r.stderr).toContain("--api-key-env");
       expect(r.stdout + r.stderr).not.toContain("S3CRET-VALUE");
-      expect(existsSync(out)).toBe(false);
-    }
+    });
+    expect(existsSync(out)).toBe(false);
   });
 });
 
@@ -109,14 +110,7 @@ describe("stops", () => {
     const r = await runCli(
       ["run", ...conv(15, ["--set", "conversation.concurrency=4"]), "--profile", "seed", "--time-scale", "0.3", "--out", out],
       {
-        onStart(child, io) {
-          const poll = setInterval(() => {
-            if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 3) {
-              clearInterval(poll);
-              child.kill("SIGINT");
-            }
-          }, 20);
-        },
+        onStart: afterTurns(3, (child) => child.kill("SIGINT")),
       },
     );
     expect(r.code).toBe(130);
@@ -147,14 +141,7 @@ describe("stops", () => {
       sim.once("exit", () => reject(new Error(`sim exited: ${simOut}`)));
     });
     const r = await runCli(["run", ...conv(15), "--target", url, "--out", out, "--set", "target.metrics.scrape=off"], {
-      onStart(_child, io) {
-        const poll = setInterval(() => {
-          if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 3) {
-            clearInterval(poll);
-            sim.kill("SIGKILL");
-          }
-        }, 20);
-      },
+      onStart: afterTurns(3, () => sim.kill("SIGKILL")),
     });
     sim.kill("SIGKILL");
     expect(r.code).toBe(3);
@@ -175,14 +162,7 @@ describe("stops", () => {
     const out = join(work, "stall");
     const started = performance.now();
     const r = await runCli(["run", ...conv(5), "--target", server.baseUrl, "--out", out, "--set", "target.metrics.scrape=auto"], {
-      onStart(child, io) {
-        const poll = setInterval(() => {
-          if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 1) {
-            clearInterval(poll);
-            setTimeout(() => child.kill("SIGTERM"), 300);
-          }
-        }, 20);
-      },
+      onStart: afterTurns(1, (child) => setTimeout(() => child.kill("SIGTERM"), 300)),
     });
     expect(r.code).toBe(130);
     expect(performance.now() - started).toBeLessThan(25_000);
@@ -197,15 +177,14 @@ describe("bad --out", () => {
   it("an unwritable --out (a file, /proc/self/x, a path under a file) exits 2 with one line before anything starts, and no simulator is left running", async () => {
     const file = join(work, "a-file");
     writeFileSync(file, "x");
-    for (const out of [file, join(file, "sub"), "/proc/self/x", "/sys/kernel/shakedown-x"]) {
-      const started = performance.now();
-      const r = await runCli(["run", ...conv(2), "--out", out], { timeoutMs: 20_000 });
-      expect(r.code, out).toBe(2);
-      expect(r.stderr.trim().split("\n"), out).toHaveLength(1);
+    const outs = [file, join(file, "sub"), "/proc/self/x", "/sys/kernel/shakedown-x"];
+    const runs = await Promise.all(outs.map((out) => runCli(["run", ...conv(2), "--out", out], { timeoutMs: 20_000 })));
+    runs.forEach((r, i) => {
+      expect(r.signal, outs[i]).toBeNull(); // not killed at the time limit: it neither spun nor hung
+      expect(r.code, outs[i]).toBe(2);
+      expect(r.stderr.trim().split("\n"), outs[i]).toHaveLength(1);
       expect(r.stderr).toMatch(/^shakedown: --out /);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(performance.now() - started).toBeLessThan(15_000);
-    }
+    });
   });
 
   it("a read-only --out is refused with exit 2 (root passes permission bits: a real write decides)", async (ctx) => {
@@ -288,19 +267,5 @@ describe("oversized responses", () => {
     expect(cut!.result.error!.message).toMatch(/max_bytes/);
     expect(records).toHaveLength(4); // warm-up + 3 turns: it went on after the cut
     expect(existsSync(join(dir, "report.md"))).toBe(true);
-  });
-});
-
-describe("exit codes", () => {
-  it("report on a killed run exits 4 (incomplete), not 130 like an interrupted command", async () => {
-    const out = join(work, "killed");
-    mkdirSync(out, { recursive: true });
-    const r = await runCli(["run", ...conv(2), "--profile", "fast", "--out", out]);
-    expect(r.code).toBe(0);
-    const dir = onlyRunDir(out);
-    // A run killed before its end has no results.json.
-    rmSync(join(dir, "results.json"));
-    const rep = await runCli(["report", dir]);
-    expect(rep.code).toBe(4);
   });
 });

@@ -34,3 +34,19 @@ export function runCli(
     opts.onStart?.(child, { stdout: () => stdout, stderr: () => stderr });
   });
 }
+
+/**
+ * An onStart for runCli that calls `act` once the CLI has printed `turns` per-turn progress
+ * lines (non-TTY progress prints one line per request that ends): "interrupt after two turns".
+ */
+export function afterTurns(turns: number, act: (child: ChildProcess) => void): (child: ChildProcess, io: { stderr: () => string }) => void {
+  return (child, io) => {
+    const poll = setInterval(() => {
+      if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= turns) {
+        clearInterval(poll);
+        act(child);
+      }
+    }, 10);
+    child.once("exit", () => clearInterval(poll));
+  };
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/tmp.js";
 import { fillDisk, tinyTmpfs } from "../helpers/tmpfs.js";
-import { runCli, type CliResult } from "./helpers.js";
+import { afterTurns, runCli, type CliResult } from "./helpers.js";
 
 const work = tempDir();
 const quick = ["--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1", "--set", 'conversation.thresholds=["success_rate > 95%"]'];
@@ -142,14 +142,7 @@ describe("shakedown report on a damaged run folder", () => {
     const run = await runCli(
       ["run", "--profile", "seed", "--time-scale", "0.2", "--set", "conversation.turns=15", "--set", "conversation.iterations=3", "--out", out],
       {
-        onStart(child, io) {
-          const poll = setInterval(() => {
-            if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 2) {
-              clearInterval(poll);
-              child.kill("SIGKILL");
-            }
-          }, 20);
-        },
+        onStart: afterTurns(2, (child) => child.kill("SIGKILL")),
       },
     );
     expect(run.signal).toBe("SIGKILL");

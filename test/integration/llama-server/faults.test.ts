@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/client/index.js";
 import { llamaServerAvailable, llamaServerNotice, startLlamaServer, type RunningLlamaServer } from "../../helpers/llama-server.js";
 import { tempDir } from "../../helpers/tmp.js";
-import { runCli } from "../../cli/helpers.js";
+import { afterTurns, runCli } from "../../cli/helpers.js";
 
 llamaServerNotice();
 const work = tempDir();
@@ -101,14 +101,7 @@ describe.skipIf(!llamaServerAvailable)("against llama-server", () => {
     const r = await runCli(
       ["run", "--scenario", "conversation", "--target", server.baseUrl, "--out", out, "--set", "conversation.turns=15", "--set", "conversation.iterations=2", "--set", "conversation.max_tokens=24"],
       {
-        onStart(_child, io) {
-          const poll = setInterval(() => {
-            if ((io.stderr().match(/ turn \d+: /g) ?? []).length >= 4) {
-              clearInterval(poll);
-              server.child.kill("SIGKILL");
-            }
-          }, 10);
-        },
+        onStart: afterTurns(4, () => server.child.kill("SIGKILL")),
       },
     );
     expect(r.code).toBe(3);
