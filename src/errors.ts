@@ -14,6 +14,8 @@ export const EXIT = {
   unreachable: 3,
   /** `shakedown report` of a run that did not finish (it was stopped, killed or crashed). */
   incomplete: 4,
+  /** No verdict failed, but one could not be decided: within noise, or the client was overloaded. */
+  inconclusive: 5,
   /** A bug in shakedown (an unexpected exception): the run folder keeps what was measured. */
   internal: 70,
   /** Reading or writing a file failed (disk full, permission lost, I/O error). */

@@ -17,6 +17,8 @@ export function exitCodeFor(r: RunResults): number {
       return EXIT.ok;
     case "incomplete":
       return EXIT.incomplete;
+    case "inconclusive":
+      return EXIT.inconclusive;
     default:
       return EXIT.verdictFailed;
   }

@@ -1,6 +1,8 @@
 /**
- * Verdicts: a threshold checked against a measured figure — pass, fail, or not measured.
- * A figure that could not be measured is never counted as a pass or as a fail.
+ * Verdicts: a threshold checked against a measured figure — pass, fail, inconclusive, or not
+ * measured. A figure that could not be measured is never counted as a pass or as a fail; a
+ * breach that the evidence cannot pin on the server (within noise, or measured by an
+ * overloaded client) is inconclusive, with the reason, never a fail.
  */
 
 export type ThresholdOp = "<" | "<=" | ">" | ">=";
@@ -19,7 +21,7 @@ export interface Threshold {
   value: number;
 }
 
-export type VerdictStatus = "pass" | "fail" | "not_measured";
+export type VerdictStatus = "pass" | "fail" | "inconclusive" | "not_measured";
 
 export interface Verdict {
   /** The threshold as written. */
@@ -32,6 +34,8 @@ export interface Verdict {
   status: VerdictStatus;
   /** Samples the measured figure rests on, when known. */
   n?: number;
+  /** Why the verdict is inconclusive (or a pass that needed a word: "within noise"), in one sentence. */
+  reason?: string;
 }
 
 export interface Measured {
@@ -69,15 +73,18 @@ export function evaluate(th: Threshold, measured: Measured): Verdict {
 }
 
 /**
- * Overall status of a set of verdicts: "fail" if any failed; otherwise "pass" if at least
- * one passed (not-measured ones do not spoil a pass, but reports list them); "not_measured"
- * only when nothing was measured — including an empty list.
+ * Overall status of a set of verdicts: "fail" if any failed; otherwise "inconclusive" if
+ * any was; otherwise "pass" if at least one passed (not-measured ones do not spoil a pass,
+ * but reports list them); "not_measured" only when nothing was measured — including an
+ * empty list.
  */
 export function overallStatus(verdicts: readonly Pick<Verdict, "status">[]): VerdictStatus {
   let anyPass = false;
+  let anyInconclusive = false;
   for (const v of verdicts) {
     if (v.status === "fail") return "fail";
+    if (v.status === "inconclusive") anyInconclusive = true;
     if (v.status === "pass") anyPass = true;
   }
-  return anyPass ? "pass" : "not_measured";
+  return anyInconclusive ? "inconclusive" : anyPass ? "pass" : "not_measured";
 }

@@ -61,6 +61,7 @@ export { table } from "./md.js";
 export const STATUS_ICON = {
   pass: "✅ pass",
   fail: "❌ fail",
+  inconclusive: "❔ inconclusive",
   not_measured: "➖ not measured",
   incomplete: "⚠️ incomplete",
 } as const;

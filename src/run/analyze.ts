@@ -45,6 +45,7 @@ function finishedScenarios(manifest: RunManifest, records: RequestRecord[], end:
 export function rollUpStatus(scenarios: ScenarioResult[], complete: boolean): RunStatus {
   if (!complete) return "incomplete";
   if (scenarios.some((s) => s.status === "fail")) return "fail";
+  if (scenarios.some((s) => s.status === "inconclusive")) return "inconclusive";
   if (scenarios.length > 0 && scenarios.every((s) => s.status === "not_measured")) return "not_measured";
   return "pass";
 }

@@ -75,7 +75,7 @@ export interface ScenarioResult<Detail = unknown> {
   metrics: Record<string, MetricValue>;
   verdicts: Verdict[];
   /** incomplete: the run stopped before this scenario's end (its verdicts rest on what was measured). */
-  status: "pass" | "fail" | "not_measured" | "incomplete";
+  status: "pass" | "fail" | "inconclusive" | "not_measured" | "incomplete";
   /** Kind-specific tables for the report. */
   detail: Detail;
   /**

@@ -70,7 +70,7 @@ export function skippedLinesNote(r: RecordsSummary): string {
   return `, ${n} unreadable line${n === 1 ? "" : "s"} skipped${shown}`;
 }
 
-export type RunStatus = "pass" | "fail" | "not_measured" | "incomplete";
+export type RunStatus = "pass" | "fail" | "inconclusive" | "not_measured" | "incomplete";
 
 export interface RunResults extends Omit<RunManifest, "schemaVersion"> {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;

@@ -19,7 +19,7 @@ import {
 import type { RequestRecord } from "../../store/records.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 import type { Threshold } from "../../config/thresholds.js";
-import type { Verdict } from "../../metrics/index.js";
+import type { Verdict, VerdictStatus } from "../../metrics/index.js";
 import { concurrencyLevels } from "./driver.js";
 import { collectErrors, requestSpan, summaryMetrics } from "../common.js";
 
@@ -83,7 +83,7 @@ export interface ConversationLevel {
   concurrency: number;
   metrics: Record<string, MetricValue>;
   verdicts: Verdict[];
-  status: "pass" | "fail" | "not_measured";
+  status: VerdictStatus;
   requests: { total: number; ok: number; failed: number };
   detail: ConversationLevelDetail;
 }
