@@ -12,7 +12,10 @@ import {
   degradation,
   growthExplainedByPrompt,
   evaluate,
+  compare,
   overallStatus,
+  judgedWithClient,
+  type ClientVerdict,
   type Summary,
   type RequestMetrics,
 } from "../../metrics/index.js";
@@ -20,6 +23,13 @@ import type { RequestRecord } from "../../store/records.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 import type { Threshold } from "../../config/thresholds.js";
 import type { Verdict, VerdictStatus } from "../../metrics/index.js";
+import {
+  DEFAULT_DEGRADATION_FLOOR_MS,
+  degradationEvidence,
+  degradationVerdict,
+  worstSessionVerdict,
+  type DegradationEvidence,
+} from "../../metrics/degradation.js";
 import { concurrencyLevels } from "./driver.js";
 import { collectErrors, requestSpan, summaryMetrics } from "../common.js";
 
@@ -56,6 +66,7 @@ export interface ConversationLevelDetail {
     outputTokens?: Summary;
     cachedTokens?: Summary;
   };
+  /** One entry per session, in order (by iteration, i.e. session number within the level). */
   perIteration: {
     iteration: number;
     session: string;
@@ -63,6 +74,8 @@ export interface ConversationLevelDetail {
     ok: number;
     windowTtftMeans: (number | undefined)[];
     degradation?: number;
+    /** The TTFT degradation with its interval and its change in ms (docs/metrics.md, "Degradation against noise"). */
+    degradationEvidence?: DegradationEvidence;
     durationMs?: number;
     outputTpsMean?: number;
     e2eMean?: number;
@@ -77,6 +90,15 @@ export interface ConversationLevelDetail {
   }[];
   perTurn: { turn: number; n: number; ttft?: Summary; e2eMean?: number; promptTokensMean?: number; cachedTokensMean?: number }[];
   trend?: { slopeMsPer1k: number; r2: number; n: number; explainedShare?: number };
+  /**
+   * The degradation figures with their evidence, as the verdicts took them: pooled TTFT and
+   * E2E, and the session the worst-session figure (degradation.ttft_max) was judged on.
+   */
+  degradation: {
+    ttft?: DegradationEvidence;
+    e2e?: DegradationEvidence;
+    worstSession?: { session: string; iteration: number; evidence: DegradationEvidence };
+  };
 }
 
 export interface ConversationLevel {
@@ -94,8 +116,19 @@ export interface ConversationDetail {
   windows: [number, number][];
   /** One entry per concurrency level, in the order run. */
   levels: ConversationLevel[];
-  /** Highest level whose every threshold passed, when it is a sweep (more than one level). */
+  /**
+   * Sweeps (more than one level): the highest level L such that every level asked up to L
+   * passed every threshold; 0 when the lowest level asked did not.
+   */
   maxConcurrencyWithinThresholds?: number;
+  /**
+   * Sweeps: levels above this one do not gate the scenario (they are exploration), because a
+   * `max_concurrency_within_thresholds >= N` threshold sets the capacity asked for; absent
+   * when every level gates.
+   */
+  gatingUpTo?: number;
+  /** The absolute change (ms) under which a breached degradation threshold passes as noise. */
+  degradationFloorMs: number;
   seed: typeof SEED_PHASE_2_2;
 }
 
@@ -117,14 +150,26 @@ export const CONVERSATION_METRICS = [
   "cached_tokens.mean",
 ] as const;
 
-/** The seed report's thresholds (Phase 2.2). */
+/**
+ * The default thresholds: the seed report's Phase 2.2 gates, on the figures it measured and on
+ * the true ones. Its "TTFT moyen < 4000 ms" was the full response time of a turn (E2E) and
+ * its "Tokens/sec > 35" output tokens over that time (E2E output tok/s): both are gated as
+ * such, and true TTFT and decode speed get the same limits. Its spread (< 200 ms) and
+ * degradation (< 20 %) gates apply to true TTFT, the degradation one against noise.
+ */
 export const CONVERSATION_DEFAULT_THRESHOLDS = [
+  "e2e.mean < 4000",
+  "e2e_output_tps.mean > 35",
   "ttft.mean < 4000",
   "ttft.std < 200",
   "output_tps.mean > 35",
   "degradation.ttft_max < 20%",
   "success_rate > 95%",
 ] as const;
+
+/** The note that says what the default thresholds gate and how they map to the seed's figures. */
+export const DEFAULT_THRESHOLDS_NOTE =
+  "Default thresholds, from the seed report's Phase 2.2 gates. The seed's “TTFT moyen < 4000 ms” was the full response time of a turn and its “Tokens/sec > 35” output tokens over that time: they are gated as such, `e2e.mean < 4000` (E2E latency of a turn) and `e2e_output_tps.mean > 35` (output tokens / E2E). True TTFT and decode speed keep the same limits (`ttft.mean < 4000`, `output_tps.mean > 35`; the seed never measured them): TTFT is part of E2E and decode speed leaves out the wait for the first token, so these are the looser gates, and when one of the two above fails they say whether the first token or the decode is at fault. Its spread gate applies to true TTFT (`ttft.std < 200`), its stability gate to the TTFT degradation of the worst session, judged against noise (`degradation.ttft_max < 20%`), and `success_rate > 95%`.";
 
 interface Row {
   rec: RequestRecord;
@@ -141,6 +186,8 @@ function analyzeLevel(
   rows: Row[],
   windows: [number, number][],
   thresholds: Threshold[],
+  floorMs: number,
+  client?: ClientVerdict,
 ): ConversationLevel {
   const okRows = rows.filter((r) => r.rec.result.ok);
   const pick = (rs: Row[], f: (m: RequestMetrics) => number | undefined) =>
@@ -164,9 +211,24 @@ function analyzeLevel(
   const tokenSource: ConversationLevelDetail["tokenSource"] =
     sources.size === 0 ? "none" : sources.size > 1 ? "mixed" : (([...sources][0] ?? "none") as "usage" | "chunks");
 
-  const sessions = [...new Set(rows.map((r) => r.rec.session ?? ""))];
-  const perIteration: ConversationLevelDetail["perIteration"] = sessions.map((session) => {
-    const rs = rows.filter((r) => (r.rec.session ?? "") === session);
+  // Degradation compares the first and the last window (none with a single window).
+  const firstWin = windows.length > 1 ? windows[0] : undefined;
+  const lastWin = windows.length > 1 ? windows[windows.length - 1] : undefined;
+  const endValues = (rs: Row[], f: (m: RequestMetrics) => number | undefined): [number[], number[]] | undefined => {
+    if (!firstWin || !lastWin) return undefined;
+    const at = (w: [number, number]) => pick(rs.filter((r) => (r.rec.turn ?? 0) >= w[0] && (r.rec.turn ?? 0) <= w[1]), f);
+    return [at(firstWin), at(lastWin)];
+  };
+  const evidenceOf = (rs: Row[], f: (m: RequestMetrics) => number | undefined): DegradationEvidence | undefined => {
+    const ends = endValues(rs, f);
+    return ends ? degradationEvidence(ends[0], ends[1]) : undefined;
+  };
+
+  // Sessions in order: by their number within the level, then by id.
+  const sessions = [...new Set(rows.map((r) => r.rec.session ?? ""))]
+    .map((session) => ({ session, rs: rows.filter((r) => (r.rec.session ?? "") === session) }))
+    .sort((a, b) => (a.rs[0]?.rec.iteration ?? 0) - (b.rs[0]?.rec.iteration ?? 0) || a.session.localeCompare(b.session, "en", { numeric: true }));
+  const perIteration: ConversationLevelDetail["perIteration"] = sessions.map(({ session, rs }) => {
     const ok = rs.filter((r) => r.rec.result.ok);
     const wm = windowMeans(
       ok.flatMap((r) => (r.m.ttftMs !== undefined ? [{ turn: r.rec.turn ?? 0, value: r.m.ttftMs }] : [])),
@@ -175,13 +237,15 @@ function analyzeLevel(
     const sessionSpan = requestSpan(rs.map((r) => r.rec));
     const first = wm[0]?.mean;
     const last = wm[wm.length - 1]?.mean;
+    const ev = evidenceOf(ok, (m) => m.ttftMs);
     return {
       iteration: rs[0]?.rec.iteration ?? 0,
       session,
       requests: rs.length,
       ok: ok.length,
       windowTtftMeans: wm.map((w) => w.mean),
-      degradation: first !== undefined && last !== undefined ? degradation(first, last) : undefined,
+      degradation: first !== undefined && last !== undefined && wm.length > 1 ? degradation(first, last) : undefined,
+      ...(ev ? { degradationEvidence: ev } : {}),
       durationMs: sessionSpan ? sessionSpan.end - sessionSpan.start : undefined,
       outputTpsMean: mean(ok.map((r) => r.m.outputTps)),
       e2eMean: mean(ok.map((r) => r.m.e2eMs)),
@@ -262,15 +326,42 @@ function analyzeLevel(
     total_output_tps: { value: totalOutputTps, n: okRows.length, unit: "tok/s" },
   };
 
+  // Degradation thresholds are judged with their interval and the floor; the others as measured.
+  const ttftEvidence = evidenceOf(okRows, (m) => m.ttftMs);
+  const e2eEvidence = evidenceOf(okRows, (m) => m.e2eMs);
+  const sessionEvidence = perIteration.map((p) => ({ label: `session ${p.iteration}`, evidence: p.degradationEvidence }));
+  let worstIndex: number | undefined;
   const verdicts = thresholds.map((th) => {
     const mv = metrics[th.metric];
-    return evaluate(th, { value: mv?.value, n: mv?.n });
+    switch (th.metric) {
+      case "degradation.ttft":
+        return degradationVerdict(th, ttftEvidence, floorMs, mv?.n);
+      case "degradation.e2e":
+        return degradationVerdict(th, e2eEvidence, floorMs, mv?.n);
+      case "degradation.ttft_max": {
+        const { verdict, decisive } = worstSessionVerdict(th, sessionEvidence, floorMs);
+        worstIndex ??= decisive;
+        return verdict;
+      }
+      default:
+        return evaluate(th, { value: mv?.value, n: mv?.n });
+    }
   });
+  // A timing verdict failed while the client was overloaded is inconclusive, here as at the top.
+  const judged = client ? verdicts.map((v) => judgedWithClient(v, metrics[v.metric]?.unit, client)) : verdicts;
+  // Without a threshold on it, the worst session is the one with the largest degradation.
+  if (worstIndex === undefined) {
+    perIteration.forEach((p, i) => {
+      const e = p.degradationEvidence?.estimate;
+      if (e !== undefined && (worstIndex === undefined || e > (perIteration[worstIndex]?.degradationEvidence?.estimate ?? -Infinity))) worstIndex = i;
+    });
+  }
+  const worst = worstIndex !== undefined ? perIteration[worstIndex] : undefined;
   return {
     concurrency,
     metrics,
-    verdicts,
-    status: overallStatus(verdicts),
+    verdicts: judged,
+    status: overallStatus(judged),
     requests: { total: rows.length, ok: okRows.length, failed: rows.length - okRows.length },
     detail: {
       concurrency,
@@ -283,12 +374,90 @@ function analyzeLevel(
       perWindow,
       perTurn,
       trend,
+      degradation: {
+        ...(ttftEvidence ? { ttft: ttftEvidence } : {}),
+        ...(e2eEvidence ? { e2e: e2eEvidence } : {}),
+        ...(worst?.degradationEvidence
+          ? { worstSession: { session: worst.session, iteration: worst.iteration, evidence: worst.degradationEvidence } }
+          : {}),
+      },
     },
   };
 }
 
 /** Thresholds about the sweep as a whole rather than one level. */
 const SWEEP_METRICS = new Set(["max_concurrency_within_thresholds"]);
+
+const SEVERITY: Record<VerdictStatus, number> = { not_measured: 0, pass: 1, inconclusive: 2, fail: 3 };
+
+/**
+ * One verdict per threshold over the levels that gate: the worst of the levels' verdicts, taken
+ * at the lowest level where it is that bad, and saying at which levels ("at 5, 10 sessions at
+ * once: …"). A pass is the first level's, as are the synthesis figures.
+ */
+function rollUpVerdicts(gating: ConversationLevel[], count: number): Verdict[] {
+  const out: Verdict[] = [];
+  for (let i = 0; i < count; i++) {
+    const vs = gating.flatMap((l) => {
+      const v = l.verdicts[i];
+      return v ? [{ c: l.concurrency, v }] : [];
+    });
+    const first = vs[0];
+    if (!first) continue;
+    const worst = Math.max(...vs.map((x) => SEVERITY[x.v.status]));
+    if (worst <= SEVERITY.pass) {
+      out.push(first.v);
+      continue;
+    }
+    const at = vs.filter((x) => SEVERITY[x.v.status] === worst);
+    const pick = at[0]!;
+    out.push({
+      ...pick.v,
+      reason: `at ${at.map((x) => x.c).join(", ")} session${at.length === 1 && pick.c === 1 ? "" : "s"} at once${pick.v.reason ? `: ${pick.v.reason}` : ""}`,
+    });
+  }
+  return out;
+}
+
+/** The thresholds of a level that did not pass, by status. */
+function brokenAt(l: ConversationLevel, status: "fail" | "inconclusive"): string[] {
+  return l.verdicts.filter((v) => v.status === status).map((v) => v.threshold);
+}
+
+/**
+ * The sweep's sentence: the capacity held, then the first level that did not hold and what
+ * it broke, then the other levels that failed or were inconclusive. Levels above `gatingUpTo`
+ * are said not to gate.
+ */
+export function sweepHeadline(
+  levels: readonly ConversationLevel[],
+  turns: number,
+  maxWithin: number | undefined,
+  gatingUpTo?: number,
+): string {
+  const asc = [...levels].sort((a, b) => a.concurrency - b.concurrency);
+  const parts: string[] = [
+    maxWithin !== undefined && maxWithin > 0
+      ? `holds ${maxWithin} concurrent ${turns}-turn conversation${maxWithin > 1 ? "s" : ""} within every threshold`
+      : "no level asked met every threshold",
+  ];
+  const beyond = (c: number) => (gatingUpTo !== undefined && c > gatingUpTo ? ` (above the ${gatingUpTo} asked for: not gating)` : "");
+  const bad = asc.filter((l) => l.status === "fail" || l.status === "inconclusive");
+  const head = bad[0];
+  if (head) {
+    parts.push(
+      head.status === "fail"
+        ? `at ${head.concurrency} it breaks ${brokenAt(head, "fail").join(", ")}${beyond(head.concurrency)}`
+        : `at ${head.concurrency} it is inconclusive on ${brokenAt(head, "inconclusive").join(", ")} (not distinguishable from noise)${beyond(head.concurrency)}`,
+    );
+    const rest = bad.slice(1);
+    const fails = rest.filter((l) => l.status === "fail").map((l) => l.concurrency);
+    const inconclusive = rest.filter((l) => l.status === "inconclusive").map((l) => l.concurrency);
+    if (fails.length) parts.push(`it fails at ${fails.join(", ")} too`);
+    if (inconclusive.length) parts.push(`it is inconclusive at ${inconclusive.join(", ")}`);
+  }
+  return parts.join("; ");
+}
 
 export function analyzeConversation(config: ConversationScenarioConfig, input: AnalysisInput): ScenarioResult<ConversationDetail> {
   const mine = input.records.filter((r) => r.scenario === config.name);
@@ -297,10 +466,12 @@ export function analyzeConversation(config: ConversationScenarioConfig, input: A
   const thresholds = (config.thresholds ?? CONVERSATION_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
   const levelThresholds = thresholds.filter((t) => !SWEEP_METRICS.has(t.metric));
   const sweepThresholds = thresholds.filter((t) => SWEEP_METRICS.has(t.metric));
+  const floorMs = config.degradation_floor_ms ?? DEFAULT_DEGRADATION_FLOOR_MS;
 
   const planned = concurrencyLevels(config);
   const seen = [...new Set(rows.map((r) => r.rec.concurrency ?? 1))];
   const levelsRun = planned.filter((c) => seen.includes(c));
+  const client = input.clientVerdict?.(config.name);
   const levels = levelsRun.map((c) =>
     analyzeLevel(
       config,
@@ -308,11 +479,29 @@ export function analyzeConversation(config: ConversationScenarioConfig, input: A
       rows.filter((r) => (r.rec.concurrency ?? 1) === c),
       windows,
       levelThresholds,
+      floorMs,
+      client,
     ),
   );
   const sweep = planned.length > 1;
-  let maxWithin: number | undefined;
-  for (const l of levels) if (l.status === "pass" && (maxWithin === undefined || l.concurrency > maxWithin)) maxWithin = l.concurrency;
+
+  // Capacity: every level asked up to it passed (a level that failed or was inconclusive ends it).
+  const ascending = [...levels].sort((a, b) => a.concurrency - b.concurrency);
+  let maxWithin: number | undefined = ascending.length ? 0 : undefined;
+  for (const l of ascending) {
+    if (l.status !== "pass") break;
+    maxWithin = l.concurrency;
+  }
+  const breakingLevel = ascending.find((l) => l.status !== "pass");
+
+  // A capacity threshold (max_concurrency_within_thresholds >= N) sets how far the levels gate:
+  // up to the lowest level asked that would meet it; the levels above are exploration.
+  const capacityAsked = sweepThresholds.filter((t) => t.op === ">" || t.op === ">=");
+  let gatingUpTo: number | undefined;
+  if (sweep && capacityAsked.length) {
+    gatingUpTo = ascending.map((l) => l.concurrency).find((c) => capacityAsked.every((t) => compare(c, t.op, t.value)));
+  }
+  const gating = levels.filter((l) => gatingUpTo === undefined || l.concurrency <= gatingUpTo);
 
   // The scenario's figures are its first level's (the whole run when there is one level).
   const first = levels[0];
@@ -320,8 +509,16 @@ export function analyzeConversation(config: ConversationScenarioConfig, input: A
     ...(first?.metrics ?? {}),
     max_concurrency_within_thresholds: { value: sweep ? maxWithin : undefined, n: sweep ? levels.length : 0, unit: "sessions" },
   };
-  const sweepVerdicts = sweepThresholds.map((th) => evaluate(th, { value: metrics[th.metric]?.value, n: levels.length }));
-  const verdicts = [...(first?.verdicts ?? []), ...sweepVerdicts];
+  const sweepVerdicts = sweepThresholds.map((th) => {
+    const v = evaluate(th, { value: metrics[th.metric]?.value, n: levels.length });
+    // A capacity missed because a level within it was inconclusive is itself inconclusive.
+    if (v.status === "fail" && breakingLevel?.status === "inconclusive" && capacityAsked.includes(th))
+      return { ...v, status: "inconclusive" as const, reason: `the level at ${breakingLevel.concurrency} is inconclusive (${brokenAt(breakingLevel, "inconclusive").join(", ")})` };
+    return v;
+  });
+  // In a sweep, each threshold's verdict is the worst over the levels that gate.
+  const levelVerdicts = sweep ? rollUpVerdicts(gating, levelThresholds.length) : (first?.verdicts ?? []);
+  const verdicts = [...levelVerdicts, ...sweepVerdicts];
 
   const okRows = rows.filter((r) => r.rec.result.ok);
   const notes: string[] = [];
@@ -334,33 +531,26 @@ export function analyzeConversation(config: ConversationScenarioConfig, input: A
     notes.push(
       "The server reported no cached prompt tokens (usage.prompt_tokens_details.cached_tokens). vLLM needs --enable-prompt-tokens-details; SGLang --enable-cache-report.",
     );
-  if (!config.thresholds) notes.push("Thresholds are the seed report's defaults (Phase 2.2).");
+  if (!config.thresholds) notes.push(DEFAULT_THRESHOLDS_NOTE);
+  if (windows.length > 1)
+    notes.push(
+      `Degradation is judged against noise: a breached degradation threshold fails only when the figure's 95 % bootstrap interval (each end window resampled 2 000 times, seeded) lies wholly beyond the limit and the window means moved by at least ${floorMs} ms (\`degradation_floor_ms\`); a breach under the floor passes as noise, and one over the floor whose interval does not clear the limit is inconclusive (docs/metrics.md).`,
+    );
   if (mine.length > 0 && !mine.some((r) => r.result.stream))
     notes.push("Requests were not streamed: TTFT, TPOT, ITL and output tok/s cannot be measured; only E2E latency is.");
   if (sweep)
     notes.push(
-      `Concurrency sweep: the synthesis and its verdicts are those of the first level (${planned[0]}); every level is judged against the same thresholds in the sweep table.`,
+      `Concurrency sweep: the synthesis figures are those of the first level (${planned[0]}); every level is judged against the same thresholds (the sweep table), and each verdict of the synthesis is the worst over the levels ${
+        gatingUpTo !== undefined ? `up to ${gatingUpTo} (the capacity asked for; the levels above are exploration and do not gate)` : "asked for"
+      }, naming the levels where it is that bad.`,
     );
   if (levels.some((l) => l.concurrency > 1))
     notes.push(
       "At concurrency C, C sessions run at once and each of the C slots runs `iterations` sessions in turn; a script used twice gets its session id in front of its first message so that sessions do not share cached prefixes (beyond the system prompt).",
     );
 
-  const status = sweep
-    ? sweepVerdicts.some((v) => v.status === "fail") || first?.status === "fail"
-      ? "fail"
-      : overallStatus(verdicts)
-    : overallStatus(verdicts);
-
-  let headline: string | undefined;
-  if (sweep) {
-    const breaking = levels.find((l) => l.status === "fail" && (maxWithin === undefined || l.concurrency > maxWithin));
-    const broken = breaking?.verdicts.filter((v) => v.status === "fail").map((v) => v.metric);
-    headline =
-      (maxWithin !== undefined
-        ? `holds ${maxWithin} concurrent ${config.turns}-turn conversation${maxWithin > 1 ? "s" : ""} within thresholds`
-        : "no concurrency level met every threshold") + (breaking ? `; ${breaking.concurrency} breaks ${broken?.join(", ")}` : "");
-  }
+  const status = overallStatus(verdicts);
+  const headline = sweep && levels.length ? sweepHeadline(levels, config.turns, maxWithin, gatingUpTo) : undefined;
 
   return {
     name: config.name,
@@ -375,6 +565,8 @@ export function analyzeConversation(config: ConversationScenarioConfig, input: A
       windows,
       levels,
       ...(sweep && maxWithin !== undefined ? { maxConcurrencyWithinThresholds: maxWithin } : {}),
+      ...(gatingUpTo !== undefined ? { gatingUpTo } : {}),
+      degradationFloorMs: floorMs,
       seed: SEED_PHASE_2_2,
     },
     requests: { total: rows.length, ok: okRows.length, failed: rows.length - okRows.length },

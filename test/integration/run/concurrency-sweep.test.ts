@@ -11,10 +11,13 @@ const out = tempDir();
 
 describe("concurrent conversations against the simulator", () => {
   // A decode step that grows steeply with the batch (2 ms per running sequence on top of
-  // 3.8 ms) makes the effect under test large compared with timer noise on a busy machine.
+  // 3.8 ms) makes the effect under test large compared with timer noise on a busy machine;
+  // time runs at half speed (time_scale 2) so that a stall of the machine, which delays a
+  // session's next turn and so thins the batch the others decode in, moves the per-stream
+  // rates less (at full speed, with both cores taken, 5 sessions measured > 100 tok/s).
   let sim: RunningSimulator;
   beforeAll(async () => {
-    sim = await startSimulator({ profile: "default", port: 0, decodeStepMsPerSeq: 2 });
+    sim = await startSimulator({ profile: "default", port: 0, decodeStepMsPerSeq: 2, timeScale: 2 });
   });
   afterAll(async () => {
     await sim.close();
@@ -32,12 +35,14 @@ describe("concurrent conversations against the simulator", () => {
             iterations: 1,
             max_tokens: 24,
             concurrency: [1, 2, 5, 10],
-            // Per-stream decode speed falls with the batch: ~170 tok/s alone, ~130 with 2
-            // sessions, ~70 with 5, ~40 with 10.
-            thresholds: ["success_rate > 95%", "output_tps.mean > 100"],
+            // Per-stream decode speed falls with the batch: ~85 tok/s alone, ~65 with 2
+            // sessions, ~35 with 5, ~20 with 10.
+            thresholds: ["success_rate > 95%", "output_tps.mean > 50"],
           },
         ],
         output: { dir: out },
+        // The levels' failures as measured, even when the test machine is busy (client health is tested apart).
+        verdicts: { client_overload: "fail" },
       },
       "test",
     );
@@ -68,8 +73,13 @@ describe("concurrent conversations against the simulator", () => {
     const report = renderMarkdownReport(results);
     expect(report).toContain("### Concurrency sweep");
     expect(report).toContain(`Holds ${max} concurrent 3-turn conversation`);
-    // A sweep whose first level passes and which sets no sweep threshold passes.
-    expect(sc.status).toBe("pass");
+    // Every level asked for gates (issue 11 item 1): the levels that broke the per-stream
+    // threshold fail the scenario, and the synthesis verdict names them.
+    expect(sc.status).toBe("fail");
+    const tps = sc.verdicts.find((v) => v.metric === "output_tps.mean")!;
+    expect(tps.status).toBe("fail");
+    expect(tps.reason).toMatch(/^at (2, )?5, 10 sessions at once/);
+    expect(results.status).toBe(sc.status);
   });
 
   it("a sweep threshold on the highest level within thresholds can fail the scenario", async () => {
@@ -88,6 +98,7 @@ describe("concurrent conversations against the simulator", () => {
           },
         ],
         output: { dir: out },
+        verdicts: { client_overload: "fail" },
       },
       "test",
     );
