@@ -3,6 +3,7 @@
  * (vLLM, SGLang, llama.cpp, TGI) and window summaries. See docs/server-metrics.md.
  */
 export type {
+  HistogramQuantileName,
   HistogramValue,
   HistogramWindowSummary,
   NormalizedMetrics,
@@ -12,6 +13,9 @@ export type {
   ServerMonitor,
   ServerSnapshot,
   ServerWindowSummary,
+  WindowBounds,
+  WindowEdge,
+  WindowOptions,
 } from "./types.js";
 export { parseMetricsText, parseSampleValue, looksLikePrometheus, type MetricSample, type MetricType, type ParsedMetrics } from "./parse.js";
 export {
@@ -23,7 +27,17 @@ export {
   type MetricMapping,
   type NormalizeDetail,
 } from "./mapping.js";
-export { summarizeWindow, histogramQuantile, diffHistogram, summarizeHistogramMs, type HistogramDelta } from "./summary.js";
+export {
+  summarizeWindow,
+  summarizeScenarioWindow,
+  readScenarioSpan,
+  histogramQuantile,
+  diffHistogram,
+  summarizeHistogramMs,
+  EDGE_SLACK_MS,
+  type HistogramDelta,
+  type ScenarioSpan,
+} from "./summary.js";
 export {
   metricsUrlFor,
   probeMetrics,

@@ -57,18 +57,34 @@ export interface ServerSnapshot {
   scrapeMs?: number;
 }
 
-/** A window summary of one server histogram: mean and interpolated quantiles, ms. */
+/** Quantiles a window summary gives for a server histogram. */
+export type HistogramQuantileName = "p50" | "p90" | "p99";
+
+/**
+ * A window summary of one server histogram, ms. Quantiles are interpolated inside buckets
+ * (as Prometheus' histogram_quantile) and given only where the buckets resolve them: a
+ * quantile that falls in the first bucket (between 0 and its bound) or above the highest
+ * finite bound is left undefined and listed in `unresolved`, never replaced by a bound.
+ */
 export interface HistogramWindowSummary {
+  /** Observations in the window (Δcount). */
   n: number;
-  mean: number;
+  /**
+   * Δsum / Δcount. Undefined when Δsum is 0 with observations: every observation was 0, or
+   * the server does not fill the sum; either way "0.0 ms" would read as a measurement.
+   */
+  mean?: number;
   p50?: number;
   p90?: number;
   p99?: number;
-  /**
-   * Quantiles that fell in the first bucket, where interpolating from 0 would invent a value:
-   * the figure is then the bucket's upper bound ("≤ 300 ms"), not an estimate.
-   */
-  upperBounds?: ("p50" | "p90" | "p99")[];
+  /** Quantiles the buckets cannot resolve, and where their observations lie. */
+  unresolved?: {
+    quantiles: HistogramQuantileName[];
+    /** The first finite bucket, when a quantile falls in it: its bound (ms) and its observations. */
+    firstBucket?: { le: number; count: number };
+    /** Observations above the highest finite bound (ms), when a quantile falls there. */
+    aboveLast?: { le: number; count: number };
+  };
 }
 
 /** Counters a window summary diffs. */
@@ -83,6 +99,24 @@ export type ServerCounterName =
 
 /** How prefixCacheHitRate was computed. */
 export type PrefixCacheHitRateBasis = "hits/queries" | "cached/(cached+computed)" | "cached/prompt";
+
+/** Where a snapshot that counters are diffed from lies against the window's edge. */
+export type WindowEdge = "at" | "inside" | "outside";
+
+/**
+ * How summarizeWindow picks the two snapshots it diffs counters between.
+ * - "inside" (the default): the snapshots taken at the window's edges when there are such
+ *   (a scenario's own start and end snapshots), else the first and last ones inside the window:
+ *   traffic outside the window is never counted.
+ * - "around": the last snapshot at or before `from` and the first at or after `to`: the whole
+ *   window is counted, with whatever traffic surrounds it up to those snapshots (for windows
+ *   with no snapshot of their own, such as a run folder written before scenarios took them).
+ */
+export type WindowBounds = "inside" | "around";
+
+export interface WindowOptions {
+  bounds?: WindowBounds;
+}
 
 /** Counter deltas and gauge summaries over a window [from, to] of snapshots. */
 export interface ServerWindowSummary {
@@ -119,6 +153,14 @@ export interface ServerWindowSummary {
   prefixCachingEnabled?: boolean;
   /** The two snapshots counters and histograms were diffed between (their `t`). */
   deltaSpan?: { from: number; to: number };
+  /**
+   * Where those two snapshots lie against the window: "at" its edge (a snapshot taken at the
+   * boundary: the deltas count exactly the window), "inside" it (the window's first or last
+   * stretch is not counted) or "outside" it (traffic before or after the window is counted).
+   */
+  edges?: { start: WindowEdge; end: WindowEdge };
+  /** How the two snapshots were chosen (see WindowOptions). */
+  bounds?: WindowBounds;
   /** Counters that went down inside the span (server restart?): their delta is left undefined. */
   resetCounters?: ServerCounterName[];
   /** Why a figure is missing or approximate (restarts, snapshots outside the window). */

@@ -2,10 +2,12 @@
  * The "Server metrics" section of report.md: what the server's own /metrics said over a
  * window (counter deltas, gauges, latency histograms) and how its TTFT compares with the
  * client's. Pure: a ServerWindowSummary in, Markdown out. Every value is a number or one
- * of our own words, so nothing needs escaping; a figure the server does not expose says so.
+ * of our own words, except the server's own name (its Server header), which md.ts escapes;
+ * a figure the server does not expose says so.
  */
-import type { ServerCounterName, ServerKind, ServerWindowSummary } from "../monitor/types.js";
+import type { HistogramWindowSummary, ServerCounterName, ServerKind, ServerWindowSummary } from "../monitor/types.js";
 import { fmtDuration, fmtMs, fmtPct, table } from "./format.js";
+import { code, heading, type Inline } from "./md.js";
 
 export interface ClientTtft {
   mean?: number;
@@ -14,13 +16,6 @@ export interface ClientTtft {
   n: number;
 }
 
-const SERVER_NAMES: Record<ServerKind, string> = {
-  vllm: "vLLM",
-  sglang: "SGLang",
-  llamacpp: "llama.cpp (llama-server)",
-  tgi: "TGI",
-  unknown: "an unrecognised server",
-};
 
 const NOT_EXPOSED = "not exposed";
 
@@ -70,14 +65,129 @@ function ms(v: number | undefined): string {
   return v === undefined ? "—" : fmtMs(v);
 }
 
+/** What the target said about itself (the run's TargetInfo): who serves the metrics. */
+export interface ServerIdentity {
+  /** True for shakedown's own simulator. */
+  simulated?: boolean;
+  /** The HTTP `Server` header of GET /v1/models, when the server sent one. */
+  serverHeader?: string;
+}
+
 export interface ServerMetricsSectionOptions {
   /** The `###` heading's text; false when the caller writes its own heading. */
   heading?: string | false;
+  /** Who serves the metrics, for the heading: the metric names say only which dialect they speak. */
+  identity?: ServerIdentity;
+  /** True when the scenario has the server's per-request timings (their own table follows). */
+  perRequestTruth?: boolean;
+}
+
+/** Whose names the scrape used: a dialect, not a claim about the server behind it. */
+const DIALECTS: Record<ServerKind, string | undefined> = {
+  vllm: "vLLM",
+  sglang: "SGLang",
+  llamacpp: "llama.cpp",
+  tgi: "TGI",
+  unknown: undefined,
+};
+
+/**
+ * "Server metrics (vLLM-style names, served by shakedown's simulator)": the mapping detects
+ * the names' dialect; the simulator flag and the Server header say who served them.
+ */
+export function serverMetricsHeading(kind: ServerKind, identity: ServerIdentity = {}): Inline[] {
+  const dialect = DIALECTS[kind];
+  const names = dialect ? `${dialect}-style names` : "names of no known server";
+  if (identity.simulated) return [`Server metrics (${names}, served by shakedown's simulator)`];
+  if (identity.serverHeader) return [`Server metrics (${names}; the server calls itself `, code(identity.serverHeader, 80), ")"];
+  return [`Server metrics (${names})`];
+}
+
+const QUANTILES = ["p50", "p90", "p99"] as const;
+
+/** What a histogram row cannot resolve, in words: where the unresolved quantiles' observations lie. */
+function unresolvedText(h: HistogramWindowSummary): string {
+  const parts: string[] = [];
+  const u = h.unresolved;
+  if (u) {
+    const qs = u.quantiles.join(", ");
+    const share = (count: number) => (count >= h.n ? `all ${fmtCount(h.n)}` : `${fmtCount(count)} of ${fmtCount(h.n)}`);
+    if (u.firstBucket) parts.push(`${qs}: ${share(u.firstBucket.count)} observations lie in the first bucket, between 0 and ${fmtMs(u.firstBucket.le)}`);
+    else if (u.aboveLast) parts.push(`${qs}: ${share(u.aboveLast.count)} observations lie above the last bound, ${fmtMs(u.aboveLast.le)}`);
+    if (u.firstBucket && u.aboveLast) parts.push(`${fmtCount(u.aboveLast.count)} lie above the last bound, ${fmtMs(u.aboveLast.le)}`);
+  }
+  if (h.mean === undefined) parts.push("no mean: the sum did not move (every observation 0, or the server records no sum)");
+  return parts.join("; ");
+}
+
+/**
+ * The client-vs-server TTFT comparison, only between like populations: when the server's
+ * histogram counted as many requests in the window as the client measured TTFT on, they
+ * are the same requests (the window holds this scenario alone); otherwise the two figures
+ * are shown side by side, and their difference is not computed.
+ */
+function ttftComparison(s: ServerWindowSummary, c: ClientTtft, perRequestTruth: boolean): string[] {
+  const out: string[] = [];
+  const srv = s.ttftMs;
+  if (!srv) {
+    out.push(
+      perRequestTruth
+        ? "The server's /metrics have no TTFT histogram; its own per-request timings are compared with the client's, request by request, in the next table."
+        : `The server's /metrics have no TTFT histogram: the client's TTFT (mean ${ms(c.mean)}, n = ${c.n}) has no server-side counterpart here.`,
+    );
+    out.push("");
+    return out;
+  }
+  const atEdges = s.edges?.start === "at" && s.edges.end === "at";
+  const same = srv.n === c.n;
+  const srvQ = (k: "p50" | "p90") => (srv[k] === undefined ? "— (not resolved by the buckets)" : ms(srv[k]));
+  if (same) {
+    out.push(
+      table(
+        ["TTFT, same requests", "Client-measured", "Server histogram", "Client − server"],
+        [
+          ["n", String(c.n), String(srv.n), "—"],
+          ["Mean", ms(c.mean), ms(srv.mean), gap(c.mean, srv.mean)],
+          ...(["p50", "p90"] as const).map((k) => [k, ms(c[k]), srvQ(k), gap(c[k], srv[k])]),
+        ],
+      ),
+    );
+    out.push("");
+    out.push(
+      `Both columns count the same ${c.n} requests${atEdges ? " (the window is bounded by snapshots taken at its start and at its end)" : ""}. ` +
+        "The difference is the time outside the server's TTFT clock: the network both ways, the server's HTTP handling and whatever it does before its clock starts " +
+        "(where that is depends on the server and its version: chat-template rendering and tokenization may come before it), SSE framing and the client reading the chunk. " +
+        "It is not the client's own overhead alone. Server quantiles are interpolated inside buckets, so their differences are only as fine as the buckets.",
+    );
+  } else {
+    out.push(
+      table(
+        ["TTFT", "Client-measured", "Server histogram"],
+        [
+          ["n", String(c.n), String(srv.n)],
+          ["Mean", ms(c.mean), ms(srv.mean)],
+          ...(["p50", "p90"] as const).map((k) => [k, ms(c[k]), srvQ(k)]),
+        ],
+      ),
+    );
+    out.push("");
+    const more = srv.n > c.n;
+    out.push(
+      `Not compared: the two columns rest on different requests. The server's histogram counted ${srv.n} request${srv.n === 1 ? "" : "s"} in this window, the client measured TTFT on ${c.n} ` +
+        "(successful streamed requests of this scenario; a non-streamed request has no client TTFT). " +
+        (more
+          ? `The other ${srv.n - c.n} — non-streamed or failed requests, ${atEdges ? "or other clients' traffic" : "the warm-up, a neighbouring scenario or other clients' traffic"} — are in the server's figure only, `
+          : `${c.n - srv.n} of the client's requests are not in the server's figure (the counters' window is narrower than the scenario: see the notes), `) +
+        "so the difference between the columns is not an overhead and is not given.",
+    );
+  }
+  out.push("");
+  return out;
 }
 
 /**
  * The section, starting with a `###` heading (no deeper one inside). `client` adds the
- * client-vs-server TTFT table.
+ * client-vs-server TTFT comparison.
  */
 export function renderServerMetricsSection(
   s: ServerWindowSummary,
@@ -85,29 +195,38 @@ export function renderServerMetricsSection(
   options: ServerMetricsSectionOptions = {},
 ): string {
   const out: string[] = [];
-  const heading = options.heading ?? `Server metrics (${SERVER_NAMES[s.server]}, from its /metrics)`;
-  if (heading !== false) {
-    out.push(`### ${heading}`);
+  if (options.heading !== false) {
+    out.push(options.heading !== undefined ? `### ${options.heading}` : heading(3, serverMetricsHeading(s.server, options.identity)));
     out.push("");
   }
   const windowMs = s.to - s.from;
-  const span = s.deltaSpan
-    ? `counters diffed between the snapshots at ${fmtDuration(s.deltaSpan.from - s.from)} and ${fmtDuration(s.deltaSpan.to - s.from)} from the window start`
-    : "no pair of snapshots to diff counters between";
+  const atEdges = s.edges?.start === "at" && s.edges.end === "at";
+  const span = !s.deltaSpan
+    ? "There is no pair of snapshots to diff counters between."
+    : atEdges
+      ? "Counters are diffed between the snapshots taken at the window's start and at its end: they count this window's requests and no other request of this run (another client's would count too)."
+      : `Counters are diffed between the snapshots at ${fmtDuration(s.deltaSpan.from - s.from)} and ${fmtDuration(s.deltaSpan.to - s.from)} from the window start (see the notes).`;
   out.push(
-    `Scraped from ${SERVER_NAMES[s.server]} over a window of ${fmtDuration(windowMs)}: ${s.samples} snapshot${s.samples === 1 ? "" : "s"} inside it (the gauges rest on these); ${span}.` +
+    `From the server's /metrics over a window of ${fmtDuration(windowMs)}. ${span} The gauges rest on the ${s.samples} snapshot${s.samples === 1 ? "" : "s"} inside the window.` +
       (s.prefixCachingEnabled === undefined ? "" : ` Prefix caching: ${s.prefixCachingEnabled ? "on" : "off"} (server configuration).`),
   );
   out.push("");
 
-  const rows: string[][] = [
-    ["Prompt tokens", counterCell(s, "promptTokens")],
-    ["Generation tokens", counterCell(s, "generationTokens")],
-  ];
-  if (s.server === "llamacpp" || s.deltas.promptTokensCached !== undefined) {
-    rows.push(["Prompt tokens reused from the cache", counterCell(s, "promptTokensCached")]);
+  const llama = s.server === "llamacpp";
+  const rows: string[][] = [];
+  if (llama) {
+    rows.push(["Prompt tokens computed (llama.cpp's prompt_tokens_total: cached ones excluded)", counterCell(s, "promptTokens")]);
+    rows.push(["Prompt tokens reused from the cache (prompt_tokens_cached_total)", counterCell(s, "promptTokensCached")]);
+    const p = s.deltas.promptTokens;
+    const c = s.deltas.promptTokensCached;
+    if (p !== undefined && c !== undefined) rows.push(["Prompt tokens in all (computed + reused)", fmtCount(p + c)]);
+  } else {
+    const included = s.server === "vllm" || s.server === "sglang" ? " (cached ones included)" : "";
+    rows.push([`Prompt tokens${included}`, counterCell(s, "promptTokens")]);
+    if (s.deltas.promptTokensCached !== undefined) rows.push(["Prompt tokens served from the cache", counterCell(s, "promptTokensCached")]);
   }
-  if (s.server !== "llamacpp") {
+  rows.push(["Generation tokens", counterCell(s, "generationTokens")]);
+  if (!llama) {
     rows.push(["Prefix cache queries (tokens)", counterCell(s, "prefixCacheQueries")]);
     rows.push(["Prefix cache hits (tokens)", counterCell(s, "prefixCacheHits")]);
   }
@@ -142,50 +261,33 @@ export function renderServerMetricsSection(
   );
   out.push("");
 
-  const latencyRows: string[][] = [];
+  const hists: [string, HistogramWindowSummary][] = [];
   for (const [label, h] of [
     ["TTFT", s.ttftMs],
     ["Inter-token latency", s.itlMs],
     ["E2E latency", s.e2eMs],
     ["Queue time", s.queueTimeMs],
   ] as const) {
-    if (h) {
-      const q = (key: "p50" | "p90" | "p99") => (h.upperBounds?.includes(key) ? `≤ ${ms(h[key])}` : ms(h[key]));
-      latencyRows.push([label, String(h.n), ms(h.mean), q("p50"), q("p90"), q("p99")]);
-    }
+    if (h) hists.push([label, h]);
   }
-  if (latencyRows.length > 0) {
-    out.push(table(["Server histogram, over the window", "n", "Mean", "p50", "p90", "p99"], latencyRows));
+  if (hists.length > 0) {
+    const notes = hists.map(([, h]) => unresolvedText(h));
+    const withNotes = notes.some((n) => n !== "");
+    const latencyRows = hists.map(([label, h], i) => {
+      const row = [label, fmtCount(h.n), ms(h.mean), ...QUANTILES.map((k) => ms(h[k]))];
+      return withNotes ? [...row, notes[i] || "—"] : row;
+    });
+    out.push(table(["Server histogram, over the window", "n", "Mean", "p50", "p90", "p99", ...(withNotes ? ["Not resolved by the buckets"] : [])], latencyRows));
     out.push("");
     out.push(
-      "Server quantiles are interpolated inside histogram buckets (as Prometheus' histogram_quantile), so they are only as fine as the buckets; “≤ x” means the quantile lies in the first bucket, whose upper bound is all that is known.",
+      "Server quantiles are interpolated inside histogram buckets (as Prometheus' histogram_quantile), so they are only as fine as the buckets. " +
+        "A quantile that falls in the first bucket (between 0 and its bound) or above the last bound is not resolved: it is shown as “—”, and the last column says where its observations lie.",
     );
     out.push("");
   }
 
   const c = client?.ttftMs;
-  if (c) {
-    const srv = s.ttftMs;
-    out.push(
-      table(
-        ["TTFT", "Client-measured", "Server histogram", "Gap (client − server)"],
-        [
-          ["n", String(c.n), srv ? String(srv.n) : NOT_EXPOSED, "—"],
-          ["Mean", ms(c.mean), srv ? ms(srv.mean) : NOT_EXPOSED, gap(c.mean, srv?.mean)],
-          ...(["p50", "p90"] as const).map((k) => {
-            const bound = srv?.upperBounds?.includes(k) ?? false;
-            return [k, ms(c[k]), srv ? `${bound ? "≤ " : ""}${ms(srv[k])}` : NOT_EXPOSED, bound ? "—" : gap(c[k], srv?.[k])];
-          }),
-        ],
-      ),
-    );
-    out.push("");
-    out.push(
-      "The gap is network + client + HTTP framing overhead; vLLM measures TTFT from request arrival in its frontend. " +
-        "The server counts every request in the window, including other clients' and warm-up requests, so its n can differ.",
-    );
-    out.push("");
-  }
+  if (c && c.n > 0) out.push(...ttftComparison(s, c, options.perRequestTruth ?? false));
 
   if (s.notes && s.notes.length > 0) {
     out.push("Notes:");

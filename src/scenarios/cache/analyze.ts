@@ -59,6 +59,12 @@ export interface CacheRoleStats {
 export type SpeedupReading = "speedup" | "no_measurable_speedup" | "slowdown" | "not_measured";
 export type TruthSource = "expected" | "usage" | "server";
 
+/** The one measured hit rate a probe reports, and whose figure it is. */
+export interface MeasuredHitRate {
+  rate: number;
+  source: "server" | "usage";
+}
+
 export interface CacheTruth {
   /** (a) Mean reusable prefix the client expected on hits, tokens (0 for the control). */
   expectedHitMean?: number;
@@ -84,8 +90,15 @@ export interface CacheTruth {
   };
   /** Why (c) is missing. */
   serverMissing?: string;
-  /** Hit rates over the probe (Σ cached / Σ prompt) as each source sees it. */
-  hitRate: { expected?: number; usage?: number; server?: number };
+  /**
+   * Hit rates over the probe, misses and hits together (Σ cached / Σ prompt). `expected` is
+   * what a perfect prefix cache gives for the probe's design: the prompt tokens the client
+   * sent twice / every prompt token sent (≈ 50 % when half the requests are misses);
+   * `expectedUpTo`, on `continued`, adds the miss's reply, which a cache that keeps generated
+   * tokens reuses too. `usage` and `server` are the measured ones; `measured` is the one
+   * the report shows (the server's counters, else usage).
+   */
+  hitRate: { expected?: number; expectedUpTo?: number; usage?: number; server?: number; measured?: MeasuredHitRate };
   agreement: "agree" | "disagree" | "partial";
   /** Which source looks off, when two agree and one does not. */
   off?: TruthSource;
@@ -339,6 +352,11 @@ function truthFor(
   if (promptTotal !== undefined && promptTotal > 0) {
     if (expectedTotal !== undefined) base.hitRate.expected = expectedTotal / promptTotal;
     if (usage.total !== undefined) base.hitRate.usage = usage.total / promptTotal;
+    if (probe === "continued" && expectedTotal !== undefined) {
+      // The hit resends the miss's reply too: a cache that keeps generated tokens reuses it.
+      const replies = ok.filter((r) => r.rec.role === "hit").map((r) => missOf.get(r.rec.iteration ?? -1)?.m.outputTokens);
+      if (replies.every(isNum)) base.hitRate.expectedUpTo = (expectedTotal + sum(replies as number[])) / promptTotal;
+    }
   }
 
   const sp = span(rows);
@@ -363,6 +381,9 @@ function truthFor(
       if (isNum(rate)) base.hitRate.server = rate;
     }
   }
+  // One measured figure: the server's counters, else usage's cached_tokens.
+  if (isNum(base.hitRate.server)) base.hitRate.measured = { rate: base.hitRate.server, source: "server" };
+  else if (isNum(base.hitRate.usage)) base.hitRate.measured = { rate: base.hitRate.usage, source: "usage" };
   const okHits = ok.filter((r) => r.rec.role === "hit").length;
   return { ...base, ...compareTruth(probe, base, ok.length, okHits, maxTokens) };
 }
@@ -429,17 +450,30 @@ export function cachingState(probes: readonly CacheProbeDetail[], server: readon
 
 const x2 = (v: number): string => `×${v.toFixed(2)}`;
 
+const pct1 = (v: number): string => `${(v * 100).toFixed(1)} %`;
+
+/** The hit rate a perfect prefix cache gives for the probe: "≈ 50.3 %", "50.0–52.1 %". */
+export function expectedHitRateText(t: Pick<CacheTruth, "hitRate" | "expectedEstimated">): string | undefined {
+  const e = t.hitRate.expected;
+  if (!isNum(e)) return undefined;
+  const approx = t.expectedEstimated ? "≈ " : "";
+  const up = t.hitRate.expectedUpTo;
+  return isNum(up) && up - e >= 0.0005 ? `${approx}${(e * 100).toFixed(1)}–${pct1(up)}` : `${approx}${pct1(e)}`;
+}
+
 /**
  * One short sentence (the report cuts it at 160 characters): the speedup of the main probe
- * (shared_prefix, else the first measured) with its interval and the server's hit rate, then
- * the other probes' point estimates.
+ * (shared_prefix, else the first measured) with its interval and its measured hit rate
+ * beside what a perfect cache gives for the probe, then the other probes' point estimates.
  */
 export function headlineOf(probes: readonly CacheProbeDetail[]): string | undefined {
   const measured = probes.filter((d) => d.speedup);
   const main = measured.find((d) => d.probe === "shared_prefix") ?? measured.find((d) => d.probe !== "independent") ?? measured[0];
   if (!main?.speedup) return undefined;
   const s = main.speedup;
-  const rate = main.truth.server?.hitRate !== undefined ? `, server hit rate ${(main.truth.server.hitRate * 100).toFixed(1)} %` : "";
+  const hit = main.truth.hitRate.measured;
+  const possible = expectedHitRateText(main.truth);
+  const rate = hit ? `, hit rate ${pct1(hit.rate)}${possible ? ` of a possible ${possible}` : ""}` : "";
   const label = (d: CacheProbeDetail) => (d.probe === "independent" ? "the control" : d.probe);
   const others = measured.filter((d) => d !== main).map((d) => `${x2(d.speedup?.estimate ?? NaN)} on ${label(d)}`);
   const noSpeedup = main.reading === "no_measurable_speedup" ? "no measurable speedup, " : "";

@@ -21,12 +21,16 @@ const out = tempDir();
 function suite(prefixCaching: boolean, scenario: Record<string, unknown> = {}, name = "cache"): ReturnType<typeof validateSuiteObject> {
   const input: SuiteInput = {
     name,
-    // The default profile (0.02 ms of prefill per uncached token, 25 ms overhead, ~4 ms steps):
-    // a miss's ~3000-token prefill takes ~60 ms more than a hit's, a ratio that a stray stall
-    // of a busy machine cannot flip.
-    target: { sim: { profile: "default", prefix_caching: prefixCaching } },
+    // The default profile (0.02 ms of prefill per uncached token, 25 ms overhead, ~4 ms steps),
+    // three times as slow: a miss takes ~270 ms, a hit ~90 ms. At the profile's own speed (~90
+    // vs ~30 ms), on a machine whose cores other work took, stalls of the client during hits
+    // brought the shared-prefix speedup under its 1.5 threshold; at twice, one stall of a few
+    // hundred ms in one of the 4 hits still put the speedup's 95 % interval below 1.
+    target: { sim: { profile: "default", prefix_caching: prefixCaching, time_scale: 3 } },
     scenarios: [{ kind: "cache", repetitions: 4, max_tokens: 4, prefix_tokens: 3000, ...scenario } as never],
     output: { dir: out },
+    // The server's verdicts as measured, even on a busy test machine (client health is tested apart).
+    verdicts: { client_overload: "fail" },
   };
   return validateSuiteObject(input, "test suite");
 }

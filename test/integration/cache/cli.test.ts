@@ -30,10 +30,13 @@ describe("shakedown run --scenario cache", () => {
   let on: RunningSimulator;
   let off: RunningSimulator;
   beforeAll(async () => {
-    // Doubled durations: a miss's ~2000-token prefill then takes ~80 ms, so a stray stall of
-    // the machine cannot flip a verdict.
-    on = await startSimulator({ profile: "default", port: 0, prefixCaching: true });
-    off = await startSimulator({ profile: "default", port: 0, prefixCaching: false });
+    // A miss's prefill made long and every request's overhead short: a miss takes ~180 ms, a
+    // hit ~20 ms, so stalls of the machine cannot flip a verdict. (At the default profile's own
+    // figures, a hit is mostly its 25 ms overhead: ~70 vs ~30 ms, and with both cores taken by
+    // other work the shared-prefix speedup fell under 1.5 and the run exited 5.)
+    const timing = { profile: "default" as const, port: 0, timeScale: 2, overheadMs: 5, prefillMsPerToken: 0.04 };
+    on = await startSimulator({ ...timing, prefixCaching: true });
+    off = await startSimulator({ ...timing, prefixCaching: false });
   });
   afterAll(async () => {
     await on.close();
@@ -49,14 +52,21 @@ describe("shakedown run --scenario cache", () => {
     const report = reportOf(out);
     const [, , , , , speedup, hitRate] = probeRow(report, "shared_prefix");
     expect(speedup).toMatch(/^×\d+\.\d\d \(×\d+\.\d\d–×\d+\.\d\d\)/);
-    expect(hitRate).toMatch(/^\d+\.\d %$/);
-    expect(Number.parseFloat(hitRate ?? "")).toBeGreaterThan(20);
+    // one measured hit rate, beside what a perfect cache gives for this probe (≈ 50 %: half the requests are misses)
+    const [, measured, perfect] = /^(\d+\.\d) % \(≈ (\d+\.\d) %\)$/.exec(hitRate ?? "") ?? [];
+    expect(measured, hitRate).toBeDefined();
+    expect(Number(perfect)).toBeGreaterThan(40);
+    expect(Number(perfect)).toBeLessThan(60);
+    expect(Number(measured)).toBeGreaterThan(Number(perfect) * 0.8);
+    expect(report).toContain("about 50 % is a perfect score on `shared_prefix`, not a poor one");
     expect(report).toContain("Prefix caching is enabled in the server's configuration");
   }, 120_000);
 
+  // verdicts.client_overload=fail: the server's missing speedup must show as a failure even when
+  // the test machine is busy (client health has tests of its own: test/integration/run/client-health.test.ts).
   it("exits 1 against a server with prefix caching off", async () => {
     const out = join(work, "off");
-    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out, "--set", "cache.repetitions=4"], { timeoutMs: 110_000 });
+    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out, "--set", "cache.repetitions=4", "--set", "verdicts.client_overload=fail"], { timeoutMs: 110_000 });
     expect(r.stderr + r.stdout).not.toContain("internal error");
     expect(r.code).toBe(1);
     const report = reportOf(out);

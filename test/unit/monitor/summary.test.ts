@@ -1,49 +1,72 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { diffHistogram, histogramQuantile, summarizeHistogramMs, summarizeWindow } from "../../../src/monitor/summary.js";
+import { diffHistogram, histogramQuantile, readScenarioSpan, summarizeHistogramMs, summarizeScenarioWindow, summarizeWindow } from "../../../src/monitor/summary.js";
 import type { ServerSnapshot } from "../../../src/monitor/types.js";
 import { failed, histogramOf, snap } from "./helpers.js";
 
 const BOUNDS = [0.1, 0.2, 0.5, 1];
 
 describe("summarizeWindow: counters", () => {
+  // polls a second apart
   const timeline: ServerSnapshot[] = [
     snap(0, { prefixCacheQueries: 100, prefixCacheHits: 50, promptTokens: 1000, generationTokens: 10, requestsRunning: 0 }),
-    snap(100, { prefixCacheQueries: 150, prefixCacheHits: 60, promptTokens: 1100, generationTokens: 20, requestsRunning: 4 }),
-    snap(200, { prefixCacheQueries: 300, prefixCacheHits: 170, promptTokens: 1300, generationTokens: 40, requestsRunning: 2 }),
-    snap(300, { prefixCacheQueries: 400, prefixCacheHits: 250, promptTokens: 1400, generationTokens: 60, requestsRunning: 0 }),
+    snap(1000, { prefixCacheQueries: 150, prefixCacheHits: 60, promptTokens: 1100, generationTokens: 20, requestsRunning: 4 }),
+    snap(2000, { prefixCacheQueries: 300, prefixCacheHits: 170, promptTokens: 1300, generationTokens: 40, requestsRunning: 2 }),
+    snap(3000, { prefixCacheQueries: 400, prefixCacheHits: 250, promptTokens: 1400, generationTokens: 60, requestsRunning: 0 }),
   ];
 
-  it("diffs between the last snapshot at/before `from` and the first at/after `to`", () => {
-    const s = summarizeWindow(timeline, 50, 250)!;
-    expect(s.deltaSpan).toEqual({ from: 0, to: 300 });
+  it("\"around\": diffs between the last snapshot at/before `from` and the first at/after `to`, and says what it takes in", () => {
+    const s = summarizeWindow(timeline, 500, 2500, { bounds: "around" })!;
+    expect(s.deltaSpan).toEqual({ from: 0, to: 3000 });
+    expect(s.bounds).toBe("around");
+    expect(s.edges).toEqual({ start: "outside", end: "outside" });
     expect(s.deltas).toEqual({ prefixCacheQueries: 300, prefixCacheHits: 200, promptTokens: 400, generationTokens: 50 });
     expect(s.prefixCacheHitRate).toBeCloseTo(200 / 300, 12);
     expect(s.prefixCacheHitRateBasis).toBe("hits/queries");
     expect(s.samples).toBe(2);
-    expect(s.notes).toBeUndefined();
+    expect(s.notes).toEqual([
+      "no snapshot at the window start: deltas start at the last snapshot before it, 500 ms early (traffic before the window is counted)",
+      "no snapshot at the window end: deltas end at the first snapshot after it, 500 ms late (traffic after the window is counted)",
+    ]);
   });
 
-  it("uses snapshots exactly at the window bounds", () => {
-    const s = summarizeWindow(timeline, 100, 200)!;
-    expect(s.deltaSpan).toEqual({ from: 100, to: 200 });
+  it("\"inside\" (the default), without snapshots at the edges: the first and last snapshots inside, never traffic outside", () => {
+    const s = summarizeWindow(timeline, 500, 2500)!;
+    expect(s.bounds).toBe("inside");
+    expect(s.deltaSpan).toEqual({ from: 1000, to: 2000 });
+    expect(s.edges).toEqual({ start: "inside", end: "inside" });
     expect(s.deltas.prefixCacheQueries).toBe(150);
-    expect(s.samples).toBe(2);
+    expect(s.notes).toEqual([
+      "no snapshot at the window start: deltas start at the first snapshot inside it, 500 ms late (the window's requests before it are not counted)",
+      "no snapshot at the window end: deltas end at the last snapshot inside it, 500 ms early (the window's requests after it are not counted)",
+    ]);
+  });
+
+  it("uses snapshots exactly at the window bounds, whichever the bounds", () => {
+    for (const bounds of ["inside", "around"] as const) {
+      const s = summarizeWindow(timeline, 1000, 2000, { bounds })!;
+      expect(s.deltaSpan).toEqual({ from: 1000, to: 2000 });
+      expect(s.edges).toEqual({ start: "at", end: "at" });
+      expect(s.deltas.prefixCacheQueries).toBe(150);
+      expect(s.samples).toBe(2);
+      expect(s.notes).toBeUndefined();
+    }
   });
 
   it("does not depend on input order", () => {
-    expect(summarizeWindow([...timeline].reverse(), 50, 250)).toEqual(summarizeWindow(timeline, 50, 250));
+    expect(summarizeWindow([...timeline].reverse(), 500, 2500)).toEqual(summarizeWindow(timeline, 500, 2500));
+    expect(summarizeWindow([...timeline].reverse(), 500, 2500, { bounds: "around" })).toEqual(summarizeWindow(timeline, 500, 2500, { bounds: "around" }));
   });
 
   it("skips failed scrapes", () => {
-    const withFailures = [failed(0), ...timeline.slice(1, 3), failed(300), failed(310)];
-    const s = summarizeWindow(withFailures, 50, 250)!;
-    // no good snapshot at/before 50 nor at/after 250: the first and last good ones, with notes
-    expect(s.deltaSpan).toEqual({ from: 100, to: 200 });
+    const withFailures = [failed(0), ...timeline.slice(1, 3), failed(3000), failed(3100)];
+    const s = summarizeWindow(withFailures, 500, 2500, { bounds: "around" })!;
+    // no good snapshot at/before 500 nor at/after 2500: the first and last good ones, with notes
+    expect(s.deltaSpan).toEqual({ from: 1000, to: 2000 });
     expect(s.deltas.prefixCacheQueries).toBe(150);
     expect(s.notes).toEqual([
-      "no snapshot at or before the window start: deltas start at the first snapshot, 50 ms late",
-      "no snapshot at or after the window end: deltas end at the last snapshot, 50 ms early",
+      "no snapshot at the window start: deltas start at the first snapshot inside it, 500 ms late (the window's requests before it are not counted)",
+      "no snapshot at the window end: deltas end at the last snapshot inside it, 500 ms early (the window's requests after it are not counted)",
     ]);
   });
 
@@ -76,7 +99,7 @@ describe("summarizeWindow: counters", () => {
   it("survives a JSON round trip of the timeline (server-metrics.jsonl)", () => {
     const withHist = timeline.map((s, i) => ({ ...s, values: { ...s.values!, ttft: histogramOf(BOUNDS, Array(i * 3).fill(0.15)) } }));
     const back = JSON.parse(JSON.stringify(withHist)) as ServerSnapshot[];
-    expect(summarizeWindow(back, 50, 250)).toEqual(summarizeWindow(withHist, 50, 250));
+    expect(summarizeWindow(back, 500, 2500)).toEqual(summarizeWindow(withHist, 500, 2500));
   });
 
   it("delta = last − first for any increasing counter (property)", () => {
@@ -225,19 +248,103 @@ describe("series created inside the window", () => {
 });
 
 describe("summarizeHistogramMs", () => {
-  it("gives a quantile that falls in the first bucket as that bucket's bound, flagged, not an interpolation from 0", () => {
-    // vLLM's queue-time buckets start at 0.3 s: seven requests that never queued.
+  it("gives no quantile that falls in the first bucket (a bound is not a quantile), and says where the observations lie", () => {
+    // vLLM's queue-time buckets start at 0.3 s: seven requests that never queued long.
     const h = { buckets: [{ le: 0.3, count: 7 }, { le: 0.5, count: 7 }], sum: 0.0007, count: 7 };
     const s = summarizeHistogramMs(h)!;
     expect(s.mean).toBeCloseTo(0.1, 6);
-    expect(s.p50).toBe(300);
-    expect(s.upperBounds).toEqual(["p50", "p90", "p99"]);
+    expect(s.p50).toBeUndefined();
+    expect(s.p90).toBeUndefined();
+    expect(s.p99).toBeUndefined();
+    expect(s.unresolved).toEqual({ quantiles: ["p50", "p90", "p99"], firstBucket: { le: 300, count: 7 } });
+  });
+
+  it("no mean from a sum that did not move (every observation 0, or no sum recorded), instead of a fake 0.0 ms", () => {
+    const s = summarizeHistogramMs({ buckets: [{ le: 0.3, count: 8 }], sum: 0, count: 8 })!;
+    expect(s.n).toBe(8);
+    expect(s.mean).toBeUndefined();
   });
 
   it("interpolates, unflagged, past the first bucket", () => {
     const h = { buckets: [{ le: 0.1, count: 0 }, { le: 0.2, count: 10 }], sum: 1.5, count: 10 };
     const s = summarizeHistogramMs(h)!;
     expect(s.p50).toBeCloseTo(150, 6);
-    expect(s.upperBounds).toBeUndefined();
+    expect(s.unresolved).toBeUndefined();
+  });
+
+  it("leaves out a quantile above the last finite bound (histogram_quantile would give the bound itself)", () => {
+    // 10 observations: 8 in (0.1, 0.2], 2 above 1 s
+    const s = summarizeHistogramMs(histogramOf(BOUNDS, [...Array(8).fill(0.15), 3, 4]))!;
+    expect(s.p50).toBeCloseTo(100 + 100 * (5 / 8), 6);
+    expect(s.p90).toBeUndefined();
+    expect(s.p99).toBeUndefined();
+    expect(s.unresolved).toEqual({ quantiles: ["p90", "p99"], aboveLast: { le: 1000, count: 2 } });
+  });
+});
+
+describe("issue 11 item 9: a scenario's window holds that scenario alone", () => {
+  // A run as the executor takes it: polls every second; a warm-up (4 tokens) before the
+  // scenario; a snapshot right before the scenario's start (then its span starts) and one
+  // right after its end (its span ends first); the next scenario starts at once and has
+  // generated 28 tokens by the next poll.
+  const scrape = (t: number, generationTokens: number, scrapeMs = 6): ServerSnapshot => ({ ...snap(t, { generationTokens }), scrapeMs });
+  const timeline: ServerSnapshot[] = [
+    scrape(0, 0), // poll, before the warm-up
+    scrape(150, 4), // the scenario's start snapshot (after the warm-up)
+    scrape(1000, 250),
+    scrape(2000, 500),
+    scrape(3000, 750),
+    scrape(4000, 1000),
+    scrape(4510, 1000), // the scenario's end snapshot; the next scenario starts right after
+    scrape(5000, 1028), // poll: the next scenario's first tokens
+  ];
+  const span = { startEpochMs: 1_700_000_000_156, startPerfMs: 156.5, endEpochMs: 1_700_000_004_509, endPerfMs: 4509.8 };
+  // first send to last byte of the scenario's requests
+  const requests = { start: 160, end: 4505 };
+
+  it("diffs between the scenario's own start and end snapshots: the warm-up and the next scenario are not counted", () => {
+    const s = summarizeScenarioWindow(timeline, span, requests)!;
+    expect(s.deltaSpan).toEqual({ from: 150, to: 4510 });
+    expect(s.edges).toEqual({ start: "at", end: "at" });
+    expect(s.deltas.generationTokens).toBe(996);
+    expect(s.notes).toBeUndefined();
+  });
+
+  it("before: the nearest polls around the requests took in the warm-up and the neighbour (+3.2 % here)", () => {
+    const polls = timeline.filter((x) => x.t !== 150 && x.t !== 4510);
+    const s = summarizeWindow(polls, requests.start, requests.end, { bounds: "around" })!;
+    expect(s.deltas.generationTokens).toBe(1028);
+    expect(s.notes?.join(" ")).toMatch(/traffic before the window is counted.*traffic after the window is counted/);
+    // now: the polls inside the scenario, and notes that say what is left out
+    const inside = summarizeScenarioWindow(polls, span, requests)!;
+    expect(inside.deltaSpan).toEqual({ from: 1000, to: 4000 });
+    expect(inside.deltas.generationTokens).toBe(750);
+    expect(inside.notes).toHaveLength(2);
+  });
+
+  it("the boundary snapshots are found whichever side of the span's edges they were taken on", () => {
+    // snapshots taken just inside the span (span started before the scrape, ended after it)
+    const s = summarizeScenarioWindow(timeline, { startPerfMs: 149, endPerfMs: 4520 }, requests)!;
+    expect(s.deltaSpan).toEqual({ from: 150, to: 4510 });
+    expect(s.edges).toEqual({ start: "at", end: "at" });
+  });
+
+  it("an end snapshot that waited for a slow scrape in flight at the end is still the end's own", () => {
+    const slow: ServerSnapshot[] = [scrape(0, 0), scrape(100, 10, 400), { ...scrape(4400, 900), scrapeMs: 400 }, scrape(4790, 1000), scrape(5000, 1028)];
+    // the poll at 4400 was in flight until 4800; the end snapshot asked at 4500 was sent at 4790
+    const s = summarizeScenarioWindow(slow, { startPerfMs: 500, endPerfMs: 4500 })!;
+    expect(s.deltaSpan).toEqual({ from: 100, to: 4790 });
+    expect(s.edges).toEqual({ start: "at", end: "at" });
+    expect(s.deltas.generationTokens).toBe(990);
+  });
+
+  it("without a recorded span (older run folders), around the requests' span, and says so", () => {
+    const s = summarizeScenarioWindow(timeline, undefined, requests)!;
+    expect(s.bounds).toBe("around");
+    expect(s.deltaSpan).toEqual({ from: 150, to: 4510 });
+    expect(s.notes?.at(-1)).toMatch(/no span recorded for this scenario/);
+    expect(summarizeScenarioWindow(timeline, { startPerfMs: "x" }, undefined)).toBeUndefined();
+    expect(readScenarioSpan({ startPerfMs: 5, endPerfMs: 1 })).toBeUndefined();
+    expect(readScenarioSpan(span)).toEqual(span);
   });
 });

@@ -293,7 +293,7 @@ describe("cache scenario: defaults, headline, validation", () => {
     expect(cacheScenario.defaultThresholds).toEqual(["speedup.shared_prefix >= 1.5"]);
   });
 
-  it("the headline names the main probe's speedup, its interval and the server's hit rate, in under 160 characters", () => {
+  it("the headline names the main probe's speedup, its interval and its hit rate beside a perfect cache's, in under 160 characters", () => {
     const tl = new Timeline();
     tl.snap({ prefixCacheHits: 0, prefixCacheQueries: 0 });
     pairs(tl, "continued", MISS, HIT);
@@ -302,7 +302,9 @@ describe("cache scenario: defaults, headline, validation", () => {
     tl.snap({ prefixCacheHits: 20_000, prefixCacheQueries: 60_000 });
     const r = analyzeCache(cacheConfig(), tl.input());
     const h = headlineOf(r.detail.probes)!;
-    expect(h).toMatch(/^measured TTFT miss\/hit ×2\.\d\d on shared_prefix \(95 % CI ×\d\.\d\d–×\d\.\d\d, server hit rate 33\.3 %\), ×2\.\d\d on continued, ×1\.00 on the control$/);
+    expect(h).toMatch(
+      /^measured TTFT miss\/hit ×2\.\d\d on shared_prefix \(95 % CI ×\d\.\d\d–×\d\.\d\d, hit rate 33\.3 % of a possible ≈ \d\d\.\d %\), ×2\.\d\d on continued, ×1\.00 on the control$/,
+    );
     expect(h.length).toBeLessThan(160);
     expect(r.headline).toBe(h);
   });
@@ -314,8 +316,26 @@ describe("cache scenario: defaults, headline, validation", () => {
   });
 });
 
+describe("cache analysis: expected vs measured hit rate", () => {
+  it("continued: the perfect cache's hit rate is a range (the miss's reply may be reused too); without /metrics usage measures it", () => {
+    const tl = new Timeline();
+    // turn 1: 1000 prompt tokens, a 3-token reply; turn 2: 1000 + 3 + 20 = 1023, 1000 of them cached
+    for (let i = 1; i <= 4; i++) {
+      tl.add("continued", "miss", i, { ttft: 100, prompt: 1000, cached: 0 });
+      tl.add("continued", "hit", i, { ttft: 40, prompt: 1023, cached: 1000 });
+    }
+    const r = analyzeCache(cacheConfig({ probes: ["continued"], repetitions: 4 }), tl.input());
+    const d = probe(r, "continued");
+    expect(d.truth.hitRate.expected).toBeCloseTo(4000 / 8092, 12);
+    expect(d.truth.hitRate.expectedUpTo).toBeCloseTo(4012 / 8092, 12);
+    expect(d.truth.hitRate.measured).toEqual({ rate: 4000 / 8092, source: "usage" });
+    const row = renderCacheSection(r).split("\n").find((l) => l.startsWith("| `continued`"))!;
+    expect(row).toContain("| 49.4 % from usage (49.4–49.6 %) |");
+  });
+});
+
 describe("cache report section", () => {
-  it("puts the server's hit rate beside the speedup, and the three truths side by side", () => {
+  it("puts one measured hit rate beside the speedup, with what a perfect cache gives, and the three truths side by side", () => {
     const tl = new Timeline();
     tl.snap({ prefixCacheHits: 0, prefixCacheQueries: 0, prefixCachingEnabled: true });
     pairs(tl, "shared_prefix", MISS, HIT, { prompt: 2000, missCached: 0, hitCached: 1984 });
@@ -323,9 +343,15 @@ describe("cache report section", () => {
     const r = analyzeCache(cacheConfig({ probes: ["shared_prefix"], repetitions: 6 }), tl.input());
     const md = renderCacheSection(r);
     const row = md.split("\n").find((l) => l.startsWith("| `shared_prefix`"))!;
-    expect(row).toMatch(/\| 6 \/ 6 \| 100 ms ± \d\.\d ms \| 40\.0 ms ± \d\.\d ms \| ×2\.50 \(×2\.\d\d–×2\.\d\d\) \| 49\.6 % \|/);
+    // before: "| 49.6 % |" here, and "49.6 % / 49.6 % / 49.6 %" in the next table
+    expect(row).toMatch(/\| 6 \/ 6 \| 100 ms ± \d\.\d ms \| 40\.0 ms ± \d\.\d ms \| ×2\.50 \(×2\.\d\d–×2\.\d\d\) \| 49\.6 % \(≈ 49\.\d %\) \|/);
+    expect(md).toContain("| Hit rate: measured (a perfect cache) |");
+    expect(md).toContain("about 50 % is a perfect score on `shared_prefix`, not a poor one");
     expect(md).toContain("### Cache truth, three ways");
-    expect(md).toMatch(/\| `shared_prefix` \| ≈ 198\d .*\| 1984 \/ 0 \| 11904 \/ 24000 \(hit rate 49\.6 %\) \|/);
+    expect(md).toMatch(/\| `shared_prefix` \| ≈ 198\d .*\| 1984 \/ 0 \| 11904 \/ 24000 \| agree/);
+    // one measured hit-rate figure per probe (and the perfect cache's beside it), not three
+    expect(md.match(/49\.6 %/g)).toHaveLength(2);
+    expect(md).not.toContain("expected / usage / server");
     expect(md).toContain("Prefix caching is enabled in the server's configuration");
     expect(md).toContain("**Prefix caching is effective**");
     expect(md).toContain("unique nonce");
