@@ -1,13 +1,15 @@
 /**
- * Self-calibration: the client measures itself against the simulator, at a load run's
- * concurrency and lengths, before the run (and on `shakedown calibrate`). Two figures make
- * the noise floor attached to the results:
+ * Self-calibration: the client measures itself against the simulator, at the concurrencies
+ * a load run will use and its lengths, before the run (and on `shakedown calibrate`). Two
+ * figures make the noise floor attached to the results:
  *
  * - client-added TTFT: the client's TTFT minus the instant the simulator wrote the first
- *   token (its ground truth), over one closed-loop pass at the run's concurrency against a
+ *   token (its ground truth), over one closed-loop pass per concurrency level against a
  *   simulator pacing tokens a little faster than a server under load (a token per stream
- *   every 5 ms). This is what the client's own
- *   event loop, HTTP stack and SSE parsing add to every TTFT it reports at that load.
+ *   every 5 ms). This is what the client's own event loop, HTTP stack and SSE parsing add
+ *   to every TTFT it reports at that load; it grows with the streams in flight, so each
+ *   stage of a run is compared with the level (or the interpolation between the two levels)
+ *   at its own concurrency (see `floorAt`).
  * - ingest capacity: output chunks (and requests) per second the client takes in from the
  *   blaster (blaster.ts: pre-built chunks, one event per write, streams round-robin, as an
  *   engine with no step time), with the share of a core the client used meanwhile. When
@@ -29,9 +31,11 @@ import { runStage } from "../workload/dispatch.js";
 import type { StartSimulatorOptions } from "../sim/server.js";
 import { clientAddedTtftMs } from "./ttft-error.js";
 
+export { calibrationLevels, floorAt, type FloorEstimate } from "./floor.js";
+
 export interface CalibrationOptions {
-  /** Requests in flight (the run's concurrency). */
-  concurrency: number;
+  /** Requests in flight: one fidelity pass at each level (the concurrencies the run will use). */
+  concurrency: number | readonly number[];
   inputTokens: number;
   outputTokens: number;
   /** Aborts the calibration (the run's stop signal). */
@@ -40,12 +44,27 @@ export interface CalibrationOptions {
   passMs?: { fidelity: number; capacity: number };
 }
 
+/** Client-added TTFT at one concurrency level. */
+export interface CalibrationLevel {
+  concurrency: number;
+  /** Client TTFT − simulator's first-token write (ms), one pass at this concurrency. */
+  clientAddedTtftMs?: Summary;
+  /** Requests of this pass that failed. */
+  failed: number;
+}
+
 export interface Calibration {
+  /** The highest level calibrated (clientAddedTtftMs is its figure). */
   concurrency: number;
   inputTokens: number;
   outputTokens: number;
-  /** Client TTFT − simulator's first-token write (ms), one pass at `concurrency`. */
+  /** Client TTFT − simulator's first-token write (ms), the pass at `concurrency`. */
   clientAddedTtftMs?: Summary;
+  /**
+   * Every level calibrated, ascending (the last is `concurrency`). Absent in run folders
+   * written before levels existed: `calibrationLevels` reads those as one level.
+   */
+  levels?: CalibrationLevel[];
   capacity: {
     /** Streams of the capacity pass (at least 64: enough that the client, not round trips, sets the pace). */
     concurrency: number;
@@ -149,8 +168,20 @@ async function pass(client: ChatClient, opts: CalibrationOptions, concurrency: n
  */
 export const CALIBRATION_STEP_MS = 5;
 
-/** How long each pass sends (ms): requests in flight then end; bounded so a run's preamble stays short. */
+/**
+ * How long each pass sends (ms): requests in flight then end; bounded so a run's preamble
+ * stays short. With several levels each fidelity pass gets MULTI_LEVEL_SHARE of it.
+ */
 export const PASS_MS = { fidelity: 3000, capacity: 2000 } as const;
+export const MULTI_LEVEL_SHARE = 2 / 3;
+
+/** The levels asked, as positive integers, distinct and ascending. */
+export function normalizeLevels(concurrency: number | readonly number[]): number[] {
+  const list = typeof concurrency === "number" ? [concurrency] : [...concurrency];
+  const out = [...new Set(list.map((c) => Math.max(1, Math.round(c))))].sort((a, b) => a - b);
+  if (out.length === 0) throw new RangeError("calibration: no concurrency level");
+  return out;
+}
 
 /** Simulator settings for calibration: room for every sequence at once, nothing queued. */
 function simOptions(opts: CalibrationOptions, seqs: number, stepMs: number): StartSimulatorOptions {
@@ -176,41 +207,54 @@ export function passDurations(env: NodeJS.ProcessEnv = process.env): { fidelity:
   return raw && f! > 0 && c! > 0 ? { fidelity: f!, capacity: c! } : { ...PASS_MS };
 }
 
-/** Measures the client's noise floor and ingest capacity at the given concurrency and lengths. */
+/**
+ * Measures the client's noise floor at each concurrency level asked (one fidelity pass each,
+ * lowest first) and its ingest capacity (one pass), at the given lengths.
+ */
 export async function calibrateClient(opts: CalibrationOptions): Promise<Calibration> {
   const t0 = performance.now();
+  const levelsAsked = normalizeLevels(opts.concurrency);
+  const top = levelsAsked[levelsAsked.length - 1]!;
   const passMs = opts.passMs ?? passDurations();
+  const fidelityMs = levelsAsked.length > 1 ? Math.max(200, Math.round(passMs.fidelity * MULTI_LEVEL_SHARE)) : passMs.fidelity;
   if (opts.signal?.aborted) throw new Error("calibration: stopped before it started");
   const timeouts = { connectMs: 10_000, firstByteMs: 60_000, betweenTokensMs: 60_000, totalMs: 300_000 };
-  const capConcurrency = Math.max(64, opts.concurrency);
+  const capConcurrency = Math.max(64, top);
 
-  // One child process: a simulator pacing tokens as a server under load does (fidelity, at the
-  // run's concurrency) and the blaster (capacity).
-  const sims = await startSimChild([simOptions(opts, opts.concurrency, CALIBRATION_STEP_MS)]);
-  const pacedClient = createClient({ baseUrl: sims.urls[0]!, timeouts, maxConnections: Math.max(opts.concurrency, 1) });
+  // One child process: a simulator per level pacing tokens as a server under load does
+  // (fidelity, with room for exactly that many sequences) and the blaster (capacity).
+  const sims = await startSimChild(levelsAsked.map((c) => simOptions(opts, c, CALIBRATION_STEP_MS)));
+  const pacedClients = levelsAsked.map((c, i) => createClient({ baseUrl: sims.urls[i]!, timeouts, maxConnections: Math.max(c, 1) }));
   const flatClient = createClient({ baseUrl: sims.blasterUrl, timeouts, maxConnections: capConcurrency });
-  let fidelity: Awaited<ReturnType<typeof pass>>;
+  const levels: CalibrationLevel[] = [];
   let capacity: Awaited<ReturnType<typeof pass>>;
-  let truth: Map<string, number>;
+  let fidelityFailed = 0;
   try {
-    fidelity = await pass(pacedClient, opts, opts.concurrency, passMs.fidelity, 1);
-    truth = await sims.truth();
-    capacity = await pass(flatClient, opts, capConcurrency, passMs.capacity, 2);
+    for (const [i, c] of levelsAsked.entries()) {
+      const fidelity = await pass(pacedClients[i]!, opts, c, fidelityMs, 1 + i);
+      const truth = await sims.truth();
+      const summary = summarize(clientAddedTtftMs(fidelity.results, truth));
+      const failed = fidelity.results.filter((r) => !r.ok).length;
+      fidelityFailed += failed;
+      levels.push({ concurrency: c, ...(summary ? { clientAddedTtftMs: summary } : {}), failed });
+      if (opts.signal?.aborted) throw new Error("calibration: stopped");
+    }
+    capacity = await pass(flatClient, opts, capConcurrency, passMs.capacity, 1 + levelsAsked.length);
   } finally {
-    await Promise.all([pacedClient.close(), flatClient.close()]);
+    await Promise.all([...pacedClients.map((c) => c.close()), flatClient.close()]);
     await sims.close();
   }
 
-  const added = clientAddedTtftMs(fidelity.results, truth);
   const ok = capacity.results.filter((r) => r.ok);
   const chunks = ok.reduce((a, r) => a + r.chunkTimes.length, 0);
-  const failed = fidelity.results.filter((r) => !r.ok).length + capacity.results.length - ok.length;
-  const summary = summarize(added);
+  const failed = fidelityFailed + capacity.results.length - ok.length;
+  const summary = levels[levels.length - 1]!.clientAddedTtftMs;
   return {
-    concurrency: opts.concurrency,
+    concurrency: top,
     inputTokens: opts.inputTokens,
     outputTokens: opts.outputTokens,
     ...(summary ? { clientAddedTtftMs: summary } : {}),
+    levels,
     capacity: {
       concurrency: capConcurrency,
       chunksPerSec: (chunks * 1000) / capacity.spanMs,

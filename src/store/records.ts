@@ -60,9 +60,11 @@ export interface RequestRecord {
   clientLagMs?: number;
   /** Load scenario: prompt tokens of the message contents as the dataset's tokenizer counted them (no chat template). */
   inputTokens?: number;
+  /** Load scenario, synthetic prompts: the prompt length asked (whatever the tokenizer; with approx the prompt is an estimate of it). */
+  inputTokensAsked?: number;
   /** Load scenario, sweep: the stage the request belongs to. */
   stage?: LoadStage;
-  /** Load scenario: time the request waited for a free concurrency slot before it was sent (ms). */
+  /** Load scenario: time the request waited for a free concurrency slot before it was sent (ms); a request due while the dispatcher waited for an earlier one's slot counts from its intended send. */
   slotWaitMs?: number;
   /** A judge's exchange: which record it judged, and the grades it gave (beside the rule-based ones). */
   judged?: { recordId: string; grades: GradeResult[] };

@@ -50,7 +50,7 @@ import { checkUserFile, FILE_LIMITS, firstInvalidUtf8, printable, type UserFileS
 import { ConfigError } from "../errors.js";
 import { mulberry32 } from "../metrics/bootstrap.js";
 import type { WireMessage } from "../wire/openai.js";
-import { APPROX_CHARS_PER_TOKEN, approxTokenizer, loadTokenizer, type TextTokenizer, type TokenizerName } from "./tokenizers.js";
+import { APPROX_CHARS_PER_TOKEN, approxTokenizer, loadTokenizer, type TextTokenizer, type TokenCounter, type TokenizerName } from "./tokenizers.js";
 
 export const DATASET_SOURCES = ["synthetic", "sharegpt", "jsonl"] as const;
 export type DatasetSource = (typeof DATASET_SOURCES)[number];
@@ -59,6 +59,8 @@ export interface DatasetRequest {
   messages: WireMessage[];
   /** Prompt tokens as counted by the tokenizer on the message contents (no chat template), when a real tokenizer counted them. */
   inputTokens?: number;
+  /** Synthetic prompts: the prompt length asked (input_tokens with its spread), whatever the tokenizer (approx: an estimate). */
+  askedInputTokens?: number;
   /** Reply length to ask (max_tokens; with min_tokens + ignore_eos for exact lengths); undefined = the scenario's output_tokens. */
   outputTokens?: number;
 }
@@ -104,8 +106,16 @@ export interface DatasetInfo {
   /** The file, for file sources. */
   path?: string;
   tokenizer: TokenizerName;
+  /** Where a `server` tokenizer counted (its /tokenize endpoint). */
+  tokenizerVia?: string;
   /** True when inputTokens are exact counts by a real tokenizer (false: estimates or none). */
   exactCounts: boolean;
+  /**
+   * The chat template's tokens around one user message, measured through the server before
+   * the run (added by the load driver when the server can tell): usage.prompt_tokens minus
+   * this is the prompt's own length as the server counted it.
+   */
+  templateTokens?: { count: number; via: string };
   /** Entries in the file (synthetic: the requests asked for). */
   entries: number;
   /** Entries looked at to fill the requests (ShareGPT stops once it has enough). */
@@ -141,11 +151,43 @@ export const SHAREGPT_MIN_TOKENS = 4;
 
 const CODE = "SHAKEDOWN_DATASET_INVALID";
 
+/** What a dataset may need beyond its config. */
+export interface DatasetOptions {
+  /** Counts tokens for `tokenizer: server` (the served model's tokenizer through its /tokenize). */
+  counter?: TokenCounter;
+}
+
+/**
+ * Counts tokens for a dataset: a local tokenizer (synchronous, `tok`) or the server's
+ * (asynchronous, `counter`); `countMany` works with both.
+ */
+interface Counting {
+  name: TokenizerName;
+  exact: boolean;
+  /** The local tokenizer; undefined for the server's. */
+  tok?: TextTokenizer;
+  countMany(texts: readonly string[]): Promise<number[]>;
+  via?: string;
+  /** What caches of its answers are keyed by (the counter or the tokenizer): one per process, not per load. */
+  key: object;
+}
+
+async function counting(name: TokenizerName, opts: DatasetOptions): Promise<Counting> {
+  if (name === "server") {
+    const counter = opts.counter;
+    if (!counter) throw new Error("dataset: tokenizer server needs the server's /tokenize (no token counter was given)");
+    return { name, exact: true, countMany: (texts) => counter.countMany(texts), via: counter.via, key: counter };
+  }
+  const tok = await loadTokenizer(name);
+  return { name, exact: tok.exact, tok, countMany: async (texts) => texts.map((t) => tok.count(t)), key: tok };
+}
+
 /** Loads a dataset (see the file's comment). Throws ConfigError on any bad input. */
-export async function loadDataset(cfg: DatasetConfig, requests: number): Promise<LoadedDataset> {
+export async function loadDataset(cfg: DatasetConfig, requests: number, opts: DatasetOptions = {}): Promise<LoadedDataset> {
   if (!Number.isInteger(requests) || requests < 1) throw new RangeError(`requests must be a positive integer, got ${requests}`);
   if (!Number.isInteger(cfg.seed)) throw new ConfigError(`dataset: seed must be an integer, got ${cfg.seed}`, CODE);
-  const loaded = cfg.source === "synthetic" ? await loadSynthetic(cfg, requests) : cfg.source === "sharegpt" ? await loadShareGpt(cfg, requests) : await loadJsonl(cfg, requests);
+  const loaded =
+    cfg.source === "synthetic" ? await loadSynthetic(cfg, requests, opts) : cfg.source === "sharegpt" ? await loadShareGpt(cfg, requests, opts) : await loadJsonl(cfg, requests, opts);
   const get = loaded.get;
   return {
     info: loaded.info,
@@ -288,13 +330,19 @@ function drawWords(vocab: readonly string[], count: number, rand: () => number):
   return Array.from({ length: count }, () => vocab[Math.floor(rand() * vocab.length)]!);
 }
 
-async function loadSynthetic(cfg: SyntheticDatasetConfig, requests: number): Promise<LoadedDataset> {
+async function loadSynthetic(cfg: SyntheticDatasetConfig, requests: number, opts: DatasetOptions): Promise<LoadedDataset> {
   const plan = syntheticPlan(cfg);
   const prefixTokens = cfg.prefix_tokens ?? 0;
   if (!Number.isInteger(prefixTokens) || prefixTokens < 0) throw new ConfigError(`dataset: prefix_tokens must be a non-negative integer, got ${prefixTokens}`, CODE);
-  const tok = await loadTokenizer(cfg.tokenizer);
-  const info: DatasetInfo = { source: "synthetic", tokenizer: tok.name, exactCounts: tok.exact, entries: requests, examined: requests, used: requests, skipped: {}, notes: [] };
-  const make = tok.exact ? exactSynthetic(tok, cfg, plan, prefixTokens, requests, info) : approxSynthetic(cfg, plan, prefixTokens, requests);
+  const c = await counting(cfg.tokenizer, opts);
+  const info: DatasetInfo = {
+    source: "synthetic", tokenizer: c.name, ...(c.via ? { tokenizerVia: c.via } : {}), exactCounts: c.exact, entries: requests, examined: requests, used: requests, skipped: {}, notes: [],
+  };
+  const make = c.tok
+    ? c.tok.exact
+      ? exactSynthetic(c.tok, cfg, plan, prefixTokens, requests, info)
+      : approxSynthetic(cfg, plan, prefixTokens, requests)
+    : await serverSynthetic(c, cfg, plan, prefixTokens, requests, info);
   return { get: make, info };
 }
 
@@ -309,6 +357,7 @@ function validateSynthetic(cfg: DatasetCheckConfig & { source: "synthetic" }, re
   const prefixTokens = cfg.prefix_tokens ?? 0;
   if (!Number.isInteger(prefixTokens) || prefixTokens < 0) throw new ConfigError(`dataset: prefix_tokens must be a non-negative integer, got ${prefixTokens}`, CODE);
   if (cfg.tokenizer === "approx") return;
+  // (auto and server may end up exact: the check holds for any vocabulary, see above.)
   const nonceLen = nonceLength(requests, new Set(WORDS).size);
   const fixed = prefixTokens + nonceLen;
   if (plan.minInput < fixed) {
@@ -331,9 +380,21 @@ function singleTokenWords(tok: TextTokenizer): string[] {
   return v;
 }
 
-function exactSynthetic(tok: TextTokenizer, cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefixTokens: number, requests: number, info: DatasetInfo): (i: number) => DatasetRequest {
-  const vocab = singleTokenWords(tok);
-  if (vocab.length < 32) throw new Error(`tokenizer ${tok.name}: only ${vocab.length} single-token words; synthetic prompts need a vocabulary`);
+/**
+ * The word-built prompts of a vocabulary of single-token words: `build(index, n)` is n tokens
+ * by construction (when the tokenizer splits at " word" boundaries), `text(index, k)` the
+ * prompt with k filler words (for fitting by re-encoding otherwise).
+ */
+interface SyntheticBuilder {
+  /** Tokens every prompt holds before its filler: the shared prefix and the nonce. */
+  fixed: number;
+  fillerCount: number;
+  build(index: number, n: number): string;
+  text(index: number, fillerWords: number): string;
+}
+
+function syntheticBuilder(vocab: readonly string[], tokName: TokenizerName, cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefixTokens: number, requests: number): SyntheticBuilder {
+  if (vocab.length < 32) throw new Error(`tokenizer ${tokName}: only ${vocab.length} single-token words; synthetic prompts need a vocabulary`);
   const nonceVocab = shuffled(vocab, cfg.seed ^ 0x6e6f6e63);
   const v = nonceVocab.length;
   const nonceLen = nonceLength(requests, v);
@@ -364,31 +425,93 @@ function exactSynthetic(tok: TextTokenizer, cfg: SyntheticDatasetConfig, plan: S
     }
     return s;
   };
-  const build = (index: number, n: number): string => (prefix + nonce(index) + fillerText.slice(0, offsets[n - fixed]!)).slice(1);
+  const text = (index: number, k: number): string => (prefix + nonce(index) + fillerText.slice(0, offsets[k]!)).slice(1);
+  return { fixed, fillerCount, text, build: (index, n) => text(index, n - fixed) };
+}
 
+/** The prompts whose counts check the construction: the longest, the shortest, one between. */
+function samplePrompts(plan: SyntheticPlan, requests: number): [number, number][] {
+  const mid = Math.floor(requests / 2);
+  return [[0, plan.maxInput], [requests - 1, plan.minInput], [mid, plan.inputAt(mid)]];
+}
+
+const FIT_NOTE = (name: string) => `the ${name} tokenizer does not split these prompts at word boundaries; each prompt is fitted by re-encoding it (slower)`;
+
+function exactSynthetic(tok: TextTokenizer, cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefixTokens: number, requests: number, info: DatasetInfo): (i: number) => DatasetRequest {
+  const b = syntheticBuilder(singleTokenWords(tok), tok.name, cfg, plan, prefixTokens, requests);
   // The construction is exact by the pre-tokenizer's rule; check it on a few prompts anyway.
-  const samples: [number, number][] = [[0, plan.maxInput], [requests - 1, plan.minInput]];
-  const fits = samples.every(([i, n]) => tok.count(build(i, n)) === n);
-  if (!fits) info.notes.push(`the ${tok.name} tokenizer does not split these prompts at word boundaries; each prompt is fitted by re-encoding it (slower)`);
+  const fits = samplePrompts(plan, requests).every(([i, n]) => tok.count(b.build(i, n)) === n);
+  if (!fits) info.notes.push(FIT_NOTE(tok.name));
 
   /** Re-encodes and adds or drops filler words until the prompt is n tokens. */
   const fit = (index: number, n: number): string => {
-    let words = Math.min(n - fixed, fillerCount);
-    const head = prefix + nonce(index);
-    const text = (k: number): string => (head + fillerText.slice(0, offsets[k]!)).slice(1);
-    let count = tok.count(text(words));
+    let words = Math.min(n - b.fixed, b.fillerCount);
+    let count = tok.count(b.text(index, words));
     for (let tries = 0; count !== n && tries < 64; tries++) {
-      words = Math.max(0, Math.min(fillerCount, words + (n - count)));
-      count = tok.count(text(words));
+      words = Math.max(0, Math.min(b.fillerCount, words + (n - count)));
+      count = tok.count(b.text(index, words));
     }
     if (count !== n) throw new Error(`synthetic prompt ${index}: could not fit ${n} ${tok.name} tokens (got ${count})`);
-    return text(words);
+    return b.text(index, words);
   };
 
   return (index) => {
     const n = plan.inputAt(index);
-    const content = fits ? build(index, n) : fit(index, n);
-    return { messages: [{ role: "user", content }], inputTokens: n, outputTokens: plan.outputAt(index) };
+    const content = fits ? b.build(index, n) : fit(index, n);
+    return { messages: [{ role: "user", content }], inputTokens: n, askedInputTokens: n, outputTokens: plan.outputAt(index) };
+  };
+}
+
+const serverVocabularies = new WeakMap<object, Promise<string[]>>();
+
+/** The single-token words of the server's tokenizer (alone and after a space), asked once per counter. */
+function serverSingleTokenWords(c: Counting): Promise<string[]> {
+  let p = serverVocabularies.get(c.key);
+  if (!p) {
+    const words = [...new Set(WORDS)];
+    p = c.countMany([...words, ...words.map((w) => " " + w)]).then((counts) => words.filter((_, i) => counts[i] === 1 && counts[words.length + i] === 1));
+    p.catch(() => serverVocabularies.delete(c.key));
+    serverVocabularies.set(c.key, p);
+  }
+  return p;
+}
+
+/**
+ * Synthetic prompts sized by the server's tokenizer: the same construction, its vocabulary
+ * chosen by the server's counts and checked on a few prompts; should the server's tokenizer
+ * not split at word boundaries, every prompt is fitted before the run (counts through the
+ * server, all prompts of a round at once, at most 64 rounds) and its filler length kept.
+ */
+async function serverSynthetic(c: Counting, cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefixTokens: number, requests: number, info: DatasetInfo): Promise<(i: number) => DatasetRequest> {
+  const b = syntheticBuilder(await serverSingleTokenWords(c), c.name, cfg, plan, prefixTokens, requests);
+  const samples = samplePrompts(plan, requests);
+  const counts = await c.countMany(samples.map(([i, n]) => b.build(i, n)));
+  const fits = samples.every(([, n], k) => counts[k] === n);
+  let fillerWords: Uint32Array | undefined;
+  if (!fits) {
+    info.notes.push(FIT_NOTE(c.name));
+    fillerWords = new Uint32Array(requests);
+    const want = Array.from({ length: requests }, (_, i) => plan.inputAt(i));
+    for (let i = 0; i < requests; i++) fillerWords[i] = Math.min(want[i]! - b.fixed, b.fillerCount);
+    let open = Array.from({ length: requests }, (_, i) => i);
+    for (let round = 0; open.length > 0 && round < 64; round++) {
+      const got = await c.countMany(open.map((i) => b.text(i, fillerWords![i]!)));
+      const next: number[] = [];
+      open.forEach((i, k) => {
+        const diff = want[i]! - got[k]!;
+        if (diff === 0) return;
+        fillerWords![i] = Math.max(0, Math.min(b.fillerCount, fillerWords![i]! + diff));
+        next.push(i);
+      });
+      open = next;
+    }
+    if (open.length > 0) throw new Error(`synthetic prompt ${open[0]}: could not fit ${want[open[0]!]} tokens by the server's tokenizer`);
+  }
+  return (index) => {
+    const n = plan.inputAt(index);
+    // Indexes past the prompts fitted (a stage sending more than planned) are built without fitting.
+    const k = fillerWords && index < fillerWords.length ? fillerWords[index]! : n - b.fixed;
+    return { messages: [{ role: "user", content: b.text(index, k) }], inputTokens: n, askedInputTokens: n, outputTokens: plan.outputAt(index) };
   };
 }
 
@@ -412,7 +535,7 @@ function approxSynthetic(cfg: SyntheticDatasetConfig, plan: SyntheticPlan, prefi
     for (let j = 0, x = index; j < nonceLen; j++, x = Math.floor(x / v)) nonce += nonceVocab[(x + salt[j]!) % v]! + " ";
     const n = plan.inputAt(index);
     const room = Math.max(0, chars(n) - prefix.length - nonce.length);
-    return { messages: [{ role: "user", content: prefix + nonce + filler.slice(0, room) }], outputTokens: plan.outputAt(index) };
+    return { messages: [{ role: "user", content: prefix + nonce + filler.slice(0, room) }], askedInputTokens: n, outputTokens: plan.outputAt(index) };
   };
 }
 
@@ -713,7 +836,7 @@ function validateShareGpt(cfg: DatasetCheckConfig & { source: "sharegpt" }): voi
       }
       const where = `${printable(cfg.path)}:${index.lines[e]}`;
       const pick = pickTurns(parseShareGptEntry(buf.subarray(start - winStart, end - winStart), where, e + 1, true), where, e + 1);
-      const outcome = "skip" in pick ? pick.skip : approx ? judgeLengths(pick, approx, cfg) : undefined;
+      const outcome = "skip" in pick ? pick.skip : approx ? judgeLengths(pick, { input: approx.count(pick.prompt), output: approx.count(pick.reply) }, false, cfg) : undefined;
       if (typeof outcome === "string") skipped[outcome] = (skipped[outcome] ?? 0) + 1;
       else usable++;
     }
@@ -725,13 +848,17 @@ function validateShareGpt(cfg: DatasetCheckConfig & { source: "sharegpt" }): voi
   }
 }
 
-async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promise<LoadedDataset> {
+/** Entries counted at once through the server's tokenizer (a local one counts one at a time). */
+const SERVER_COUNT_BATCH = 64;
+
+async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number, opts: DatasetOptions): Promise<LoadedDataset> {
   const stamp = checkDatasetFile(cfg.path, "sharegpt");
   checkShareGptLimits(cfg);
   const index = validatedIndexes.get(stamp) ?? (await indexJsonArray(cfg.path));
   const total = index.starts.length;
 
-  const tok = await loadTokenizer(cfg.tokenizer ?? "approx");
+  const c = await counting(cfg.tokenizer ?? "approx", opts);
+  const batchSize = c.tok ? 1 : SERVER_COUNT_BATCH;
   const order = shuffledIndexes(total, cfg.seed);
   const skipped: Record<string, number> = {};
   const used: DatasetRequest[] = [];
@@ -739,44 +866,63 @@ async function loadShareGpt(cfg: ShareGptDatasetConfig, requests: number): Promi
   const fh = await open(cfg.path, "r");
   try {
     let buf = Buffer.allocUnsafe(1 << 16);
-    for (let k = 0; k < total && used.length < requests; k++) {
-      const e = order[k]!;
-      const start = index.starts[e]!;
-      const len = index.ends[e]! - start;
-      if (buf.length < len) buf = Buffer.allocUnsafe(len);
-      await fh.read(buf, 0, len, start);
-      const where = `${printable(cfg.path)}:${index.lines[e]}`;
-      const entry = parseShareGptEntry(buf.subarray(0, len), where, e + 1);
-      examined++;
-      const pick = pickTurns(entry, where, e + 1);
-      const outcome = "skip" in pick ? pick.skip : judgeLengths(pick, tok, cfg);
-      if (typeof outcome === "string") {
-        skipped[outcome] = (skipped[outcome] ?? 0) + 1;
-        continue;
+    for (let k = 0; k < total && used.length < requests; ) {
+      // A batch of entries read and parsed in order, their texts counted at once, judged in order.
+      const batch: ShareGptPick[] = [];
+      for (; k < total && batch.length < batchSize; k++) {
+        const e = order[k]!;
+        const start = index.starts[e]!;
+        const len = index.ends[e]! - start;
+        if (buf.length < len) buf = Buffer.allocUnsafe(len);
+        await fh.read(buf, 0, len, start);
+        const where = `${printable(cfg.path)}:${index.lines[e]}`;
+        batch.push(pickTurns(parseShareGptEntry(buf.subarray(0, len), where, e + 1), where, e + 1));
       }
-      used.push(outcome);
+      const texts = batch.flatMap((p) => ("skip" in p ? [] : [p.prompt, p.reply]));
+      const counts = await c.countMany(texts);
+      let at = 0;
+      for (const pick of batch) {
+        if (used.length >= requests) break;
+        examined++;
+        let outcome: DatasetRequest | SkipReason;
+        if ("skip" in pick) outcome = pick.skip;
+        else {
+          outcome = judgeLengths(pick, { input: counts[at]!, output: counts[at + 1]! }, c.exact, cfg);
+          at += 2;
+        }
+        if (typeof outcome === "string") {
+          skipped[outcome] = (skipped[outcome] ?? 0) + 1;
+          continue;
+        }
+        used.push(outcome);
+      }
     }
   } finally {
     await fh.close();
   }
   if (used.length === 0) throw noUsableConversation(cfg.path, total, skipped);
   const info: DatasetInfo = {
-    source: "sharegpt", path: cfg.path, tokenizer: tok.name, exactCounts: tok.exact, entries: total, examined, used: used.length, skipped,
-    notes: [...(tok.exact ? [] : ["reply lengths are estimates (4 characters a token); name a tokenizer for exact ones"]), ...cyclingNote(used.length, requests)],
+    source: "sharegpt", path: cfg.path, tokenizer: c.name, ...(c.via ? { tokenizerVia: c.via } : {}), exactCounts: c.exact, entries: total, examined, used: used.length, skipped,
+    notes: [...(c.exact ? [] : ["reply lengths are estimates (4 characters a token); name a tokenizer for exact ones"]), ...cyclingNote(used.length, requests)],
   };
   return { get: (i) => used[i % used.length]!, info };
 }
 
-/** vLLM's filters on one ShareGPT pair: the request, or the reason to skip it. */
-function judgeLengths(pair: { prompt: string; reply: string }, tok: TextTokenizer, cfg: { max_input_tokens?: number; max_output_tokens?: number }): DatasetRequest | SkipReason {
-  const inputTokens = tok.count(pair.prompt);
+/** vLLM's filters on one ShareGPT pair, given its prompt's and reply's token counts: the request, or the reason to skip it. */
+function judgeLengths(
+  pair: { prompt: string; reply: string },
+  counts: { input: number; output: number },
+  exact: boolean,
+  cfg: { max_input_tokens?: number; max_output_tokens?: number },
+): DatasetRequest | SkipReason {
+  const inputTokens = counts.input;
   if (inputTokens < SHAREGPT_MIN_TOKENS) return "prompt_too_short";
   if (cfg.max_input_tokens !== undefined && inputTokens > cfg.max_input_tokens) return "prompt_too_long";
-  const outputTokens = tok.count(pair.reply);
+  const outputTokens = counts.output;
   if (outputTokens < SHAREGPT_MIN_TOKENS) return "output_too_short";
   if (cfg.max_output_tokens !== undefined && outputTokens > cfg.max_output_tokens) return "output_too_long";
   const req: DatasetRequest = { messages: [{ role: "user", content: pair.prompt }], outputTokens };
-  if (tok.exact) req.inputTokens = inputTokens;
+  if (exact) req.inputTokens = inputTokens;
   return req;
 }
 
@@ -894,24 +1040,31 @@ function validateJsonl(cfg: DatasetCheckConfig & { source: "jsonl" }): void {
   if (!validatedJsonl.has(stamp)) validatedJsonl.set(stamp, readJsonlEntries(cfg.path));
 }
 
-async function loadJsonl(cfg: JsonlDatasetConfig, requests: number): Promise<LoadedDataset> {
+async function loadJsonl(cfg: JsonlDatasetConfig, requests: number, opts: DatasetOptions): Promise<LoadedDataset> {
   const stamp = checkDatasetFile(cfg.path, "jsonl");
   const entries = validatedJsonl.get(stamp) ?? readJsonlEntries(cfg.path);
   validatedJsonl.delete(stamp);
 
-  const tok = await loadTokenizer(cfg.tokenizer ?? "approx");
+  const c = await counting(cfg.tokenizer ?? "approx", opts);
   const order = shuffledIndexes(entries.length, cfg.seed);
   const usedCount = Math.min(entries.length, requests);
+  const picked = Array.from({ length: usedCount }, (_, k) => entries[order[k]!]!);
+  // Every message's content counted at once (the server's tokenizer: concurrently), summed per entry.
+  const counts = c.exact ? await c.countMany(picked.flatMap((e) => e.messages.map((m) => m.content ?? ""))) : [];
   const used: DatasetRequest[] = [];
-  for (let k = 0; k < usedCount; k++) {
-    const e = entries[order[k]!]!;
+  let at = 0;
+  for (const e of picked) {
     const req: DatasetRequest = { messages: e.messages };
-    if (tok.exact) req.inputTokens = e.messages.reduce((s, m) => s + tok.count(m.content ?? ""), 0);
+    if (c.exact) {
+      let sum = 0;
+      for (let j = 0; j < e.messages.length; j++) sum += counts[at++]!;
+      req.inputTokens = sum;
+    }
     if (e.outputTokens !== undefined) req.outputTokens = e.outputTokens;
     used.push(req);
   }
   const info: DatasetInfo = {
-    source: "jsonl", path: cfg.path, tokenizer: tok.name, exactCounts: tok.exact, entries: entries.length, examined: entries.length, used: usedCount, skipped: {},
+    source: "jsonl", path: cfg.path, tokenizer: c.name, ...(c.via ? { tokenizerVia: c.via } : {}), exactCounts: c.exact, entries: entries.length, examined: entries.length, used: usedCount, skipped: {},
     notes: cyclingNote(usedCount, requests),
   };
   return { get: (i) => used[i % usedCount]!, info };

@@ -4,7 +4,8 @@
  * Open loop: the whole arrival schedule is computed before the clock starts; the dispatcher
  * sleeps to absolute deadlines (start + offset, never a sum of sleeps) and sends each
  * request at its intended time, with at most `concurrency` in flight; a request that finds
- * no free slot waits for one and that wait is passed on to be recorded.
+ * no free slot waits for one and that wait is passed on to be recorded (a request due while
+ * the dispatcher waited for an earlier one's slot waited for a slot too, from its intended time).
  * Closed loop: `concurrency` workers send back to back; with a ramp-up, worker k starts
  * k/concurrency of the way through it.
  */
@@ -104,21 +105,26 @@ export async function runStage(plan: StagePlan, send: Send, signal: AbortSignal)
   if (plan.mode !== "closed") {
     const slots = new Slots(plan.concurrency);
     const inFlight = new Set<Promise<void>>();
+    // When the dispatcher last came out of a wait for a slot: a request due before then was
+    // queued behind that wait, so its wait counts from its intended send (a slot wait, the
+    // server's slowness at the cap), not as the dispatcher's own lateness.
+    let slotQueueUntil = Number.NEGATIVE_INFINITY;
     for (let i = own.index; i < n; i += own.count) {
       const intended = start + schedule[i]!;
       if (intended >= stopAt || signal.aborted) break;
       await sleepUntil(intended, signal);
       if (signal.aborted) break;
-      let slotWaitMs: number | undefined;
+      let waitFrom = slotQueueUntil > intended ? intended : undefined;
       if (!slots.tryAcquire()) {
-        const t0 = performance.now();
+        waitFrom ??= performance.now();
         await slots.acquire();
-        slotWaitMs = performance.now() - t0;
+        slotQueueUntil = performance.now();
         if (signal.aborted) {
           slots.release();
           break;
         }
       }
+      const slotWaitMs = waitFrom !== undefined ? performance.now() - waitFrom : undefined;
       const p: Promise<void> = send(i, { intendedSendPerfMs: intended, ...(slotWaitMs !== undefined ? { slotWaitMs } : {}) }).finally(() => {
         slots.release();
         inFlight.delete(p);

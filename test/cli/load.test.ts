@@ -25,7 +25,7 @@ describe("shakedown CLI: load and calibrate", () => {
     const env = { SHAKEDOWN_CALIBRATE_PASS_MS: "200,150" };
     const r = await runCli(["run", "--scenario", "load", "--profile", "fast", "--set", "load.mode=poisson", "--set", "load.rate=100", "--set", "load.requests=20", "--set", "load.workers=2", "--out", join(work, "load")], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/\[load\] calibrating the client against the simulator at 100 in flight/);
+    expect(r.stderr).toMatch(/\[load\] calibrating the client against the simulator at 1, 10, 100 in flight/);
     expect(r.stderr).toMatch(/\[load\] starting 2 worker threads/);
     expect(r.stdout).toMatch(/sent poisson load at [\d.]+ req\/s for 100 asked/);
   });

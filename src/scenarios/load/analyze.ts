@@ -4,23 +4,38 @@
  * - Exclusion windows: requests whose send (the intended send in open loop) falls in the
  *   first `warmup_s` or the last `cooldown_s` seconds of the sending span are left out of
  *   every figure except the success rate, and counted.
- * - Open loop: latencies are measured from the intended send time as well as from the
- *   actual send (TTFT from intended = actual send + TTFT − intended send), so a late client
- *   or a full concurrency cap cannot hide queueing (no coordinated omission). SLOs and
- *   goodput use the figures from the intended send.
- * - Client lag (actual − intended send) is summarised; when its p99 passes
- *   `max_client_lag_ms` the scenario is flagged client-limited (metric and note), never
- *   silently.
+ * - Open loop: latencies are measured from the intended send time as well as from the actual
+ *   send (TTFT from intended = actual send + TTFT − intended send), so a late client or a
+ *   full concurrency cap cannot hide queueing (no coordinated omission). SLOs and goodput use
+ *   the figures from the intended send.
+ * - Findings (findings.ts, each a stated rule): the server did not keep up with the arrivals
+ *   (saturated: the headline's finding), the client was the cause of its own lateness
+ *   (client-limited), the client's calibrated noise floor at the stage's own concurrency
+ *   is large beside the TTFT measured, and prompt and reply lengths against those asked.
+ * - A sweep analyses each stage under the config it ran with and says what all stages share
+ *   once, at the sweep's level.
  */
 import type { LoadScenarioConfig } from "../../config/schema.js";
 import { parseThreshold } from "../../config/thresholds.js";
 import { deriveRequestMetrics, evaluate, overallStatus, summarize, type RequestMetrics, type Summary } from "../../metrics/index.js";
+import type { ServerSnapshot } from "../../monitor/types.js";
 import type { LoadStage, RequestRecord } from "../../store/records.js";
 import { arrivalSchedule } from "../../workload/arrivals.js";
 import type { Calibration } from "../../calibrate/index.js";
+import { calibrationLevels, floorAt, type FloorEstimate } from "../../calibrate/floor.js";
 import { SKIP_REASONS, type DatasetInfo } from "../../workload/datasets.js";
 import { collectErrors, summaryMetrics } from "../common.js";
 import { inFlightLimit } from "./driver.js";
+import {
+  CLIENT_LAG_MATERIAL_SHARE,
+  CLIENT_LATE_SHARE,
+  clientLimitFinding,
+  lengthFigures,
+  saturationFinding,
+  type ClientLimitFinding,
+  type LengthFigures,
+  type SaturationFinding,
+} from "./findings.js";
 import type { AnalysisInput, MetricValue, ScenarioResult } from "../types.js";
 
 /** A send later than this after its intended time counts as a late send. */
@@ -50,12 +65,28 @@ export const LOAD_STAGE_METRICS = [
   "goodput_fraction",
   "success_rate",
   "client_limited",
+  "saturated",
+  "completion_ratio",
+  "in_flight.mean",
   "prompt_tokens.mean",
   "output_tokens.mean",
+  "prompt_length_error",
+  "output_length_error",
 ] as const;
 
 /** The figures of a sweep as a whole. */
-export const LOAD_SWEEP_METRICS = ["sync_rate", "max_throughput", "max_goodput", "stages", "rate_error", "client_limited", "success_rate"] as const;
+export const LOAD_SWEEP_METRICS = [
+  "sync_rate",
+  "max_throughput",
+  "max_goodput",
+  "stages",
+  "rate_error",
+  "client_limited",
+  "saturated",
+  "success_rate",
+  "prompt_length_error",
+  "output_length_error",
+] as const;
 
 export const LOAD_METRICS = [...new Set([...LOAD_STAGE_METRICS, ...LOAD_SWEEP_METRICS])];
 
@@ -80,6 +111,8 @@ export interface LoadDetail {
   exclusions: { rampUpS: number; warmupS: number; cooldownS: number; rampUp: number; warmup: number; cooldown: number; measured: number };
   /** From the first measured send to the last measured reply's end (ms): the span of the rates below. */
   busySpanMs?: number;
+  /** Requests in flight at the server, on average over the busy span (Σ request durations / span); closed loop: about its concurrency. */
+  inFlightMean?: number;
   latency: {
     ttft?: Summary;
     e2e?: Summary;
@@ -96,7 +129,11 @@ export interface LoadDetail {
   lateSends: number;
   slotWaits: number;
   maxClientLagMs: number;
+  /** The client-limited rule's figures (open loop). */
+  clientLimit?: ClientLimitFinding;
   clientLimited: boolean;
+  /** Whether the server kept up with the arrivals (open loop). */
+  saturation?: SaturationFinding;
   slo: Partial<Record<SloName, number>>;
   /** Measured requests that succeeded and met every SLO, and misses per SLO (a request may miss several). */
   good?: number;
@@ -118,23 +155,29 @@ export interface LoadDetail {
     /** usage.prompt_tokens − the dataset's count: the chat template's tokens (constant when the tokenizer is the model's). */
     templateOverhead?: Summary;
   };
+  /** Prompt and reply lengths against those asked (findings.ts, lengthFigures). */
+  lengths: LengthFigures;
   /** Output chunks per second the client took in over the busy span (measured requests). */
   chunksPerSec?: number;
   /** The client's self-calibration before the run, and how this stage compares with it. */
   calibration?: CalibrationView;
   /** Where the prompts came from (attachments.json), when the run recorded it. */
   dataset?: DatasetInfo;
+  /** What this stage's records say that is this stage's own (saturation, client-limited, noise floor…), also in `notes`. */
+  findings: string[];
 }
 
-/** What the pre-run calibration found, or why it did not run, and the run's place against it. */
+/** What the pre-run calibration found, or why it did not run, and the stage's place against it. */
 export interface CalibrationView {
   result?: Calibration;
   error?: string;
+  /** The client-added TTFT floor at the stage's own concurrency (measured, interpolated, or the nearest level). */
+  floor?: FloorEstimate;
   /** The run's chunk rate over the capacity measured (a lower bound when the simulator limited it). */
   capacityShare?: number;
-  /** Calibrated client-added TTFT p99 over the run's TTFT p50. */
+  /** The floor's p99 at the stage's concurrency over the stage's TTFT p50. */
   floorShare?: number;
-  /** True when the run came near the client's measured capacity or its TTFTs near the noise floor. */
+  /** True when the stage came near the client's measured capacity or its TTFTs near the noise floor. */
   beyond: boolean;
 }
 
@@ -150,24 +193,45 @@ function calibrationOf(input: AnalysisInput, name: string): CalibrationAttachmen
   return input.attachments?.[name]?.["calibration"] as CalibrationAttachment | undefined;
 }
 
-/** Compares a stage with the calibration: shares of capacity and of the noise floor, and the notes they call for. */
-function calibrationView(att: CalibrationAttachment | undefined, chunksPerSec: number | undefined, ttftP50: number | undefined): { view?: CalibrationView; notes: string[] } {
-  if (!att) return { notes: [] };
-  if ("error" in att) return { view: { error: att.error, beyond: false }, notes: [`Client calibration failed (${att.error}): the run has no measured noise floor.`] };
-  const notes: string[] = [];
+const BASIS_TEXT: Record<FloorEstimate["basis"], (f: FloorEstimate) => string> = {
+  measured: (f) => `calibrated at ${f.from[0]} in flight`,
+  interpolated: (f) => `interpolated between the levels calibrated at ${f.from.join(" and ")} in flight`,
+  above: (f) => `calibrated at ${f.from[0]} in flight, fewer than the stage's ${fmtCount(f.concurrency)}: a lower bound`,
+  below: (f) => `calibrated at ${f.from[0]} in flight, more than the stage's ${fmtCount(f.concurrency)}: an upper bound`,
+};
+
+/**
+ * Compares a stage with the calibration at its own concurrency: the floor there (measured or
+ * interpolated), its share of the stage's TTFT median, and the stage's share of the client's
+ * capacity; the findings they call for. A floor known only from a higher level (an upper
+ * bound) warns of nothing.
+ */
+function calibrationView(att: CalibrationAttachment | undefined, concurrency: number | undefined, chunksPerSec: number | undefined, ttftP50: number | undefined): { view?: CalibrationView; findings: string[] } {
+  if (!att) return { findings: [] };
+  if ("error" in att) return { view: { error: att.error, beyond: false }, findings: [] };
+  const findings: string[] = [];
   const cap = att.capacity.chunksPerSec;
   const capacityShare = chunksPerSec !== undefined && cap > 0 ? chunksPerSec / cap : undefined;
-  const floor = att.clientAddedTtftMs?.p99;
-  const floorShare = floor !== undefined && ttftP50 !== undefined && ttftP50 > 0 ? floor / ttftP50 : undefined;
+  const floor = concurrency !== undefined ? floorAt(att, concurrency) : undefined;
+  const floorShare = floor !== undefined && ttftP50 !== undefined && ttftP50 > 0 ? floor.p99 / ttftP50 : undefined;
   if (capacityShare !== undefined && capacityShare > CAPACITY_WARN_SHARE)
-    notes.push(
+    findings.push(
       `NEAR THE CLIENT'S CAPACITY: the run took in ${fmt(chunksPerSec)} chunks/s, ${fmt(capacityShare * 100)} % of the ${fmt(cap)} chunks/s the client sustained in calibration${att.capacity.limitedBy === "server" ? " (a lower bound: the server, not the client, set that pace)" : ""}. Near its limit the client's own queueing enters the latencies; spread the load over more client processes or machines.`,
     );
-  if (floor !== undefined && floorShare !== undefined && floorShare > FLOOR_WARN_SHARE)
-    notes.push(
-      `The client adds up to ${fmt(floor)} ms to a TTFT at p99 at this concurrency (calibration), ${fmt(floorShare * 100)} % of the TTFT median measured: TTFT differences smaller than that are the client's noise, not the server's.`,
+  if (floor !== undefined && floorShare !== undefined && floorShare > FLOOR_WARN_SHARE && floor.basis !== "below")
+    findings.push(
+      `The client adds up to ${fmt(floor.p99)} ms to a TTFT at p99 at ${fmtCount(floor.concurrency)} in flight (${BASIS_TEXT[floor.basis](floor)}), ${fmt(floorShare * 100)} % of the TTFT median measured: TTFT differences smaller than that are the client's noise, not the server's.`,
     );
-  return { view: { result: att, ...(capacityShare !== undefined ? { capacityShare } : {}), ...(floorShare !== undefined ? { floorShare } : {}), beyond: notes.length > 0 }, notes };
+  return {
+    view: {
+      result: att,
+      ...(floor ? { floor } : {}),
+      ...(capacityShare !== undefined ? { capacityShare } : {}),
+      ...(floorShare !== undefined ? { floorShare } : {}),
+      beyond: findings.length > 0,
+    },
+    findings,
+  };
 }
 
 interface Row {
@@ -204,9 +268,15 @@ export interface LoadSweepDetail {
   maxThroughput?: number;
   /** The best goodput of any stage, and which. */
   maxGoodput?: { value: number; stage: string };
+  /** The highest-rate open-loop stage the server kept up with, and the first it did not. */
+  keptUp?: { stage: string; rate: number };
+  /** `allFaster`: every faster stage saturated too. */
+  firstSaturated?: { stage: string; rate: number; allFaster: boolean };
   stages: { stage: LoadStage; result: ScenarioResult<LoadDetail> }[];
+  /** Prompt and reply lengths over every stage (the same dataset). */
+  lengths: LengthFigures;
   dataset?: DatasetInfo;
-  /** The client's pre-run calibration (each stage compares itself with it). */
+  /** The client's pre-run calibration (each stage compares itself with it at its own concurrency). */
   calibration?: Calibration | { error: string };
 }
 
@@ -240,13 +310,25 @@ function plannedRequests(config: StageConfig): number {
   return schedule.filter((t) => t < limit).length;
 }
 
+/** What a stage's analysis reads besides its records. */
+interface StageContext {
+  calibration?: CalibrationAttachment;
+  dataset?: DatasetInfo;
+  /** The server-metrics timeline (empty when not scraped). */
+  server?: readonly ServerSnapshot[];
+  cutByStop?: number;
+  /** A sweep's stage: what every stage shares (lengths of the one dataset) is said by the sweep, once. */
+  inSweep?: boolean;
+}
+
 export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): ScenarioResult<LoadResultDetail> {
   const mine = input.records.filter((r) => r.scenario === config.name);
   // Requests the run's stop cut short were sent: they count against not_sent, in no figure.
   const cut = (input.stopped ?? []).filter((r) => r.scenario === config.name);
   const calibration = calibrationOf(input, config.name);
   const dataset = input.attachments?.[config.name]?.["dataset"] as DatasetInfo | undefined;
-  const result = config.mode === "sweep" ? analyzeSweep(config, mine, calibration, cut) : analyzeStage(config as StageConfig, mine, calibration, cut.length);
+  const sctx: StageContext = { ...(calibration ? { calibration } : {}), ...(dataset ? { dataset } : {}), server: input.server };
+  const result = config.mode === "sweep" ? analyzeSweep(config, mine, sctx, cut) : analyzeStage(config as StageConfig, mine, { ...sctx, cutByStop: cut.length });
   if (!dataset) return result;
   return { ...result, detail: { ...result.detail, dataset }, notes: [...datasetNotes(dataset), ...result.notes] };
 }
@@ -255,15 +337,55 @@ export function analyzeLoad(config: LoadScenarioConfig, input: AnalysisInput): S
 export function datasetNotes(d: DatasetInfo): string[] {
   const from = d.source === "synthetic" ? "synthetic prompts" : `${d.source} file ${d.path ?? ""}`.trim();
   const skipped = Object.entries(d.skipped).filter(([, n]) => n > 0);
+  const by = d.tokenizer === "server" ? `the server's own tokenizer (${d.tokenizerVia ?? "/tokenize"})` : `the ${d.tokenizer} tokenizer`;
   return [
-    `Requests: ${from}, token counts by the ${d.tokenizer} tokenizer${d.exactCounts ? " (exact)" : " (estimates, 4 characters a token)"}; ${d.used} distinct prompt(s)${d.source !== "synthetic" ? ` of ${d.entries} entries` : ""}.` +
-      (skipped.length ? ` Skipped: ${skipped.map(([k, n]) => `${n} ${SKIP_REASONS[k as keyof typeof SKIP_REASONS] ?? k}`).join(", ")}.` : ""),
+    `Requests: ${from}, token counts by ${by}${d.exactCounts ? " (exact)" : d.notes.some((n) => n.startsWith("LENGTHS ARE ESTIMATES")) ? " (estimates)" : " — ESTIMATES (4 characters a token), not exact lengths"}; ${d.used} distinct prompt(s)${d.source !== "synthetic" ? ` of ${d.entries} entries` : ""}.` +
+      (skipped.length ? ` Skipped: ${skipped.map(([k, n]) => `${n} ${SKIP_REASONS[k as keyof typeof SKIP_REASONS] ?? k}`).join(", ")}.` : "") +
+      (d.templateTokens ? ` The chat template adds ${d.templateTokens.count} tokens to each prompt (measured through ${d.templateTokens.via}).` : ""),
     ...d.notes,
   ];
 }
 
+/** Lengths of the successful requests among `rows`. */
+function lengthsOf(rows: readonly { rec: RequestRecord; m: RequestMetrics }[], outputDefault: number, dataset?: DatasetInfo): LengthFigures {
+  return lengthFigures(
+    rows.map(({ rec, m }) => ({
+      ...(rec.inputTokensAsked !== undefined ? { promptAsked: rec.inputTokensAsked } : rec.inputTokens !== undefined ? { promptAsked: rec.inputTokens } : {}),
+      ...(rec.inputTokens !== undefined ? { promptCounted: rec.inputTokens } : {}),
+      ...(m.promptTokens !== undefined ? { promptServer: m.promptTokens } : {}),
+      outputAsked: rec.params.maxTokens ?? outputDefault,
+      ...(m.outputTokens !== undefined ? { outputServer: m.outputTokens } : {}),
+    })),
+    dataset?.templateTokens?.count,
+  );
+}
+
+/** Off by more than this share on average, a length is a finding. */
+export const LENGTH_WARN_SHARE = 0.02;
+
+/** The findings on lengths: prompts or replies off what was asked. */
+function lengthFindings(l: LengthFigures, dataset?: DatasetInfo): string[] {
+  const out: string[] = [];
+  const p = l.prompt;
+  if (p && Math.abs(p.error) > LENGTH_WARN_SHARE) {
+    const template = p.template ? ` (the server's count less ${p.template.count} tokens of chat template, ${p.template.basis === "measured" ? "measured through the server" : "inferred"})` : " (the server's count, chat template included: its size is unknown)";
+    const why =
+      dataset && !dataset.exactCounts
+        ? ` The prompts were sized by the ${dataset.tokenizer} tokenizer's estimate (4 characters a token): name the model's tokenizer (dataset.tokenizer) or use a server with /tokenize for exact lengths.`
+        : " The dataset's tokenizer is not the served model's: set dataset.tokenizer (server: the server's own).";
+    out.push(`PROMPT LENGTHS OFF: prompts were ${fmt(p.counted)} tokens on average${template} for ${fmt(p.asked)} asked (${signedPct(p.error)}; exact in ${p.exact} of ${p.n}).${why}`);
+  }
+  return out;
+}
+
+function signedPct(x: number): string {
+  const v = x * 100;
+  return `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)} %`;
+}
+
 /** One stage (the whole of a non-sweep scenario): `mine` are its records. */
-function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: CalibrationAttachment, cutByStop = 0): ScenarioResult<LoadDetail> {
+function analyzeStage(config: StageConfig, mine: RequestRecord[], sctx: StageContext = {}): ScenarioResult<LoadDetail> {
+  const cutByStop = sctx.cutByStop ?? 0;
   const open = config.mode !== "closed";
   const sendOf = (r: RequestRecord) => (open ? (r.intendedSendPerfMs ?? r.result.sentPerfMs) : r.result.sentPerfMs);
   const start = mine.length ? minOf(mine.map(sendOf)) : 0;
@@ -310,9 +432,11 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
   const lags = finite(measured.map(lagOf));
   const clientLag = open ? summarize(lags) : undefined;
   const slotWaitsMs = finite(measured.map((r) => r.rec.slotWaitMs));
-  const dispatchLag = open ? summarize(finite(measured.map((r) => plus(lagOf(r), -(r.rec.slotWaitMs ?? 0))))) : undefined;
+  const ownLags = open ? finite(measured.map((r) => plus(lagOf(r), -(r.rec.slotWaitMs ?? 0)))) : [];
+  const dispatchLag = open ? summarize(ownLags) : undefined;
   const lateSends = lags.filter((l) => l > LATE_SEND_MS).length;
-  const clientLimited = clientLag !== undefined && clientLag.p99 > config.max_client_lag_ms;
+  const clientLimit = open && clientLag ? clientLimitFinding(ownLags, config.max_client_lag_ms, latency.ttft?.p50, latency.e2e?.p50) : undefined;
+  const clientLimited = clientLimit?.limited ?? false;
 
   // Rates: the send rate, then completions, goodput and tokens over the measured requests' busy span.
   const sends = measured.map((r) => r.rec.result.sentPerfMs);
@@ -322,9 +446,27 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
     sends.length > 1 && firstSend !== undefined && lastSend !== undefined && lastSend > firstSend
       ? ((sends.length - 1) * 1000) / (lastSend - firstSend)
       : undefined;
-  const ends = measured.map((r) => r.rec.result.sentPerfMs + (r.rec.result.t.lastByte ?? 0));
+  const endOf = (r: RequestRecord) => r.result.sentPerfMs + (r.result.t.lastByte ?? 0);
+  const ends = measured.map((r) => endOf(r.rec));
   const busySpanMs = measured.length && firstSend !== undefined ? maxOf(ends) - firstSend : undefined;
   const perSecond = (count: number) => (busySpanMs !== undefined && busySpanMs > 0 ? (count * 1000) / busySpanMs : undefined);
+  const inFlightMean = busySpanMs !== undefined && busySpanMs > 0 ? measured.reduce((a, r) => a + (r.rec.result.t.lastByte ?? 0), 0) / busySpanMs : undefined;
+
+  // Did the server keep up with the arrivals? (open loop; findings.ts) A request arrives when the
+  // client had it ready: its actual send less any wait for a slot (that wait is the server's
+  // doing; the client's own lateness is not, and is not counted against the server).
+  const offeredAt = (r: Row) => r.rec.result.sentPerfMs - (r.rec.slotWaitMs ?? 0);
+  const offeredMeasured = open ? measured.filter((r) => r.rec.intendedSendPerfMs !== undefined).map(offeredAt) : [];
+  const saturation =
+    offeredMeasured.length > 1
+      ? saturationFinding(
+          rows.map((r) => ({ arrived: offeredAt(r), sent: r.rec.result.sentPerfMs, ended: endOf(r.rec), slotWait: r.rec.slotWaitMs !== undefined })),
+          minOf(offeredMeasured),
+          maxOf(offeredMeasured),
+          sctx.server ?? [],
+        )
+      : undefined;
+  const saturated = saturation?.saturated ?? false;
 
   // SLOs: a good request succeeded and met every SLO set (latencies from the intended send in open loop).
   const slo: LoadDetail["slo"] = {};
@@ -359,6 +501,7 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
   const outputExact = counted.length ? { n: counted.filter((r) => r.m.outputTokens === asked(r)).length, of: counted.length } : undefined;
   const inputMean = summarize(okRows.map((r) => r.rec.inputTokens))?.mean;
   const templateOverhead = summarize(okRows.map((r) => (r.rec.inputTokens !== undefined && r.m.promptTokens !== undefined ? r.m.promptTokens - r.rec.inputTokens : undefined)));
+  const lengths = lengthsOf(okRows, config.output_tokens, sctx.dataset);
 
   const planned = plannedRequests(config);
   const allOk = mine.filter((r) => r.result.ok).length;
@@ -384,59 +527,82 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
     goodput: { value: goodput, n: hasSlo ? n : 0, unit: "req/s" },
     goodput_fraction: { value: goodputFraction, n: hasSlo ? n : 0, unit: "fraction" },
     success_rate: { value: mine.length ? allOk / mine.length : undefined, n: mine.length, unit: "fraction" },
-    client_limited: { value: open && clientLag ? (clientLimited ? 1 : 0) : undefined, n: clientLag?.n ?? 0, unit: "count" },
+    client_limited: { value: clientLimit ? (clientLimited ? 1 : 0) : undefined, n: clientLimit?.sends ?? 0, unit: "count" },
+    saturated: { value: saturation ? (saturated ? 1 : 0) : undefined, n: saturation?.arrivals ?? 0, unit: "count" },
+    completion_ratio: {
+      value: saturation && saturation.arrivals > 0 ? saturation.completions / saturation.arrivals : undefined,
+      n: saturation?.arrivals ?? 0,
+      unit: "fraction",
+    },
+    "in_flight.mean": { value: inFlightMean, n, unit: "count" },
     "prompt_tokens.mean": { value: promptMean, n: okRows.length, unit: "tokens" },
     "output_tokens.mean": { value: outputMean, n: okRows.length, unit: "tokens" },
+    prompt_length_error: { value: lengths.prompt?.error, n: lengths.prompt?.n ?? 0, unit: "ratio" },
+    output_length_error: { value: lengths.output?.error, n: lengths.output?.n ?? 0, unit: "ratio" },
   };
 
   const thresholds = (config.thresholds ?? LOAD_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
   const verdicts = thresholds.map((th) => evaluate(th, { value: metrics[th.metric]?.value, n: metrics[th.metric]?.n }));
 
+  // Findings: what this stage's records say that is its own. The saturation first: it is the finding.
+  const findings: string[] = [];
+  if (saturation?.saturated) findings.push(saturationText(saturation, inFlightLimit(config)));
+  if (clientLimit && clientLag) {
+    if (clientLimited) findings.push(clientLimitedText(clientLimit, config.max_client_lag_ms));
+    else if (clientLimit.frequent)
+      findings.push(
+        `${clientLimit.late} of ${clientLimit.sends} sends left more than ${fmt(config.max_client_lag_ms)} ms late by the client's own doing (slot waits excluded; p95 ${fmt(clientLimit.ownP95)} ms), under ${fmt(CLIENT_LAG_MATERIAL_SHARE * 100)} % of the ${clientLimit.reference?.name ?? "latency"} median (${fmt(clientLimit.reference?.p50)} ms): not client-limited, the percentiles are the server's within that.`,
+      );
+  }
+  if (slotWaitsMs.length > 0 && !saturated)
+    findings.push(
+      `${slotWaitsMs.length} of ${n} sends waited for one of the ${inFlightLimit(config)} in-flight slots (p99 ${fmt(summarize(slotWaitsMs)?.p99)} ms) while the requests outstanding did not keep growing: the cap was reached in bursts. The figures from the intended send include those waits; raise concurrency unless the cap models a gateway.`,
+    );
+  if (mine.length + cutByStop < planned)
+    findings.push(`${planned - mine.length - cutByStop} of ${planned} planned requests were not sent (the run was stopped${config.duration_s !== undefined ? " or duration_s ended it" : ""}).`);
+  const excluded = exclusions.rampUp + exclusions.warmup + exclusions.cooldown;
+  // A sweep says its windows once (each stage's n gives what remains).
+  if (excluded > 0 && !sctx.inSweep)
+    findings.push(
+      `${excluded} of ${rows.length} requests excluded from the figures: ${exclusions.rampUp} sent during the ${config.ramp_up_s} s ramp-up, ${exclusions.warmup} in the ${config.warmup_s} s warm-up after it, ${exclusions.cooldown} in the last ${config.cooldown_s} s (cool-down); the figures rest on ${n}. The success rate counts every request.`,
+    );
+  if (outputMean !== undefined && outputMean < outputAsked * 0.9)
+    findings.push(
+      `Replies averaged ${fmt(outputMean)} output tokens for ${fmt(outputAsked)} asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
+    );
+  if (!sctx.inSweep) findings.push(...lengthFindings(lengths, sctx.dataset));
+  if (!sctx.inSweep && templateOverhead && templateOverhead.max - templateOverhead.min > 2)
+    findings.push(
+      `The server counted ${fmt(templateOverhead.min)} to ${fmt(templateOverhead.max)} prompt tokens more than the dataset's tokenizer: a chat template adds a constant number, so a varying difference means the tokenizer is not the served model's (set dataset.tokenizer).`,
+    );
+  // The client's load: its concurrency (closed loop) or the mean in flight (open loop; at least the one request in flight).
+  const stageConcurrency = open ? (inFlightMean !== undefined ? Math.max(1, inFlightMean) : undefined) : inFlightLimit(config);
+  const cal = calibrationView(sctx.calibration, stageConcurrency, chunksPerSec, latency.ttft?.p50);
+  findings.push(...cal.findings);
+
+  // Notes: how the stage ran (said once for a whole sweep), then its findings.
   const notes: string[] = [];
   if (open)
     notes.push(
       `Open loop (${config.mode}${config.mode === "gamma" ? `, burstiness ${config.burstiness}` : ""}) at ${config.rate} req/s, at most ${inFlightLimit(config)} in flight: latencies are given from the intended send time (what a user arriving on schedule waits, queueing in the client included) and from the actual send; SLOs and goodput use the former.`,
     );
   else notes.push(`Closed loop: ${inFlightLimit(config)} requests in flight, each sent when the previous one of its slot ended; it cannot show queueing beyond that concurrency (coordinated omission), so latencies are from the actual send.`);
-  const excluded = exclusions.rampUp + exclusions.warmup + exclusions.cooldown;
-  if (excluded > 0)
-    notes.push(
-      `${excluded} of ${rows.length} requests excluded from the figures: ${exclusions.rampUp} sent during the ${config.ramp_up_s} s ramp-up, ${exclusions.warmup} in the ${config.warmup_s} s warm-up after it, ${exclusions.cooldown} in the last ${config.cooldown_s} s (cool-down); the figures rest on ${n}. The success rate counts every request.`,
-    );
-  if (clientLimited && clientLag) {
-    const cause =
-      slotWaitsMs.length > 0
-        ? ` ${slotWaitsMs.length} of ${n} sends waited for a concurrency slot (p99 ${fmt(summarize(slotWaitsMs)?.p99)} ms): the server did not keep up with ${config.rate} req/s at ${inFlightLimit(config)} in flight; raise concurrency or lower the rate.`
-        : "";
-    const own = dispatchLag && dispatchLag.p99 > config.max_client_lag_ms ? ` The dispatcher itself sent late (p99 ${fmt(dispatchLag.p99)} ms without slot waits): the client could not keep up with the schedule.` : "";
-    notes.push(
-      `CLIENT-LIMITED: p99 client lag ${fmt(clientLag.p99)} ms > max_client_lag_ms ${config.max_client_lag_ms} ms. The latency percentiles include the client's own delays and are not the server's.${cause}${own}`,
-    );
-  }
-  if (mine.length + cutByStop < planned)
-    notes.push(`${planned - mine.length - cutByStop} of ${planned} planned requests were not sent (the run was stopped${config.duration_s !== undefined ? " or duration_s ended it" : ""}).`);
+  notes.push(...findings);
   if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
-  if (outputMean !== undefined && outputMean < outputAsked * 0.9)
-    notes.push(
-      `Replies averaged ${fmt(outputMean)} output tokens for ${fmt(outputAsked)} asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
-    );
-  if (templateOverhead && templateOverhead.max - templateOverhead.min > 2)
-    notes.push(
-      `The server counted ${fmt(templateOverhead.min)} to ${fmt(templateOverhead.max)} prompt tokens more than the dataset's tokenizer: a chat template adds a constant number, so a varying difference means the tokenizer is not the served model's (set dataset.tokenizer).`,
-    );
   if (mine.length > 0 && !mine.some((r) => r.result.stream)) notes.push("Requests were not streamed: TTFT, TPOT and ITL cannot be measured; only E2E latency is.");
   if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
-  const cal = calibrationView(calibration, chunksPerSec, latency.ttft?.p50);
-  notes.push(...cal.notes);
+  if (sctx.calibration && "error" in sctx.calibration) notes.push(`Client calibration failed (${sctx.calibration.error}): the run has no measured noise floor.`);
 
   const p99 = open ? latency.ttftFromIntended?.p99 : latency.ttft?.p99;
   const headline = mine.length
-    ? (open
-        ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked`
-        : `kept ${inFlightLimit(config)} requests in flight at ${fmt(achievedRate)} req/s`) +
+    ? (saturated && saturation
+        ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked, and the server did not keep up: ${fmt(saturation.completionRate)} req/s completed for ${fmt(saturation.arrivalRate)} arriving, requests outstanding grew to ${saturation.outstandingMax}${saturation.backlogIn === "slots" ? ` (waiting in the client for one of the ${inFlightLimit(config)} in-flight slots)` : saturation.serverQueue && saturation.serverQueue.max > 0 ? ` (its own queue up to ${fmtCount(saturation.serverQueue.max)})` : ""}`
+        : open
+          ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked`
+          : `kept ${inFlightLimit(config)} requests in flight at ${fmt(achievedRate)} req/s`) +
       (p99 !== undefined ? `, TTFT p99 ${fmt(p99)} ms${open ? " from the intended send" : ""}` : "") +
       (goodput !== undefined ? `, goodput ${fmt(goodput)} req/s (${fmt((goodputFraction ?? 0) * 100)} % within SLOs)` : "") +
-      (clientLimited ? " — CLIENT-LIMITED, percentiles are not the server's" : "")
+      (clientLimited ? " — CLIENT-LIMITED: the client's own lateness is in these percentiles" : "")
     : undefined;
 
   return {
@@ -458,6 +624,7 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
       notSent: Math.max(0, planned - mine.length - cutByStop),
       exclusions,
       ...(busySpanMs !== undefined ? { busySpanMs } : {}),
+      ...(inFlightMean !== undefined ? { inFlightMean } : {}),
       latency,
       ...(clientLag ? { clientLag } : {}),
       ...(dispatchLag ? { dispatchLag } : {}),
@@ -465,7 +632,9 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
       lateSends,
       slotWaits: slotWaitsMs.length,
       maxClientLagMs: config.max_client_lag_ms,
+      ...(clientLimit ? { clientLimit } : {}),
       clientLimited,
+      ...(saturation ? { saturation } : {}),
       slo,
       ...(hasSlo ? { good } : {}),
       misses,
@@ -481,8 +650,10 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
         ...(inputMean !== undefined ? { inputMean } : {}),
         ...(templateOverhead ? { templateOverhead } : {}),
       },
+      lengths,
       ...(chunksPerSec !== undefined ? { chunksPerSec } : {}),
       ...(cal.view ? { calibration: cal.view } : {}),
+      findings,
     },
     requests: { total: mine.length, ok: allOk, failed: mine.length - allOk },
     errors: collectErrors(mine),
@@ -490,12 +661,32 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], calibration?: 
   };
 }
 
+/** The saturation finding in words. */
+function saturationText(s: SaturationFinding, cap: number): string {
+  const where =
+    s.backlogIn === "slots"
+      ? ` The backlog waited in the client for one of the ${cap} in-flight slots: those waits are the server's slowness at ${cap} in flight, not the client's (raise concurrency to see whether the server does more in parallel).`
+      : "";
+  const queue = s.serverQueue ? ` The server's own queue (requests waiting, /metrics) went from ${fmt(s.serverQueue.first)} to ${fmt(s.serverQueue.last)} on average between the first and last quarter of the sending span (max ${fmtCount(s.serverQueue.max)}).` : "";
+  return `SERVER SATURATED: in the second half of the sending span ${s.arrivals} requests arrived (${fmt(s.arrivalRate)} req/s) and ${s.completions} ended (${fmt(s.completionRate)} req/s); the requests outstanding grew from ${s.outstandingMid} to ${s.outstandingEnd} (max ${s.outstandingMax}).${queue}${where} The server cannot sustain this rate: its latencies grow with the run's length, so the percentiles describe this run, not a steady state.`;
+}
+
+/** The client-limited finding in words. */
+function clientLimitedText(c: ClientLimitFinding, limitMs: number): string {
+  return `CLIENT-LIMITED: ${c.late} of ${c.sends} sends (at least ${fmt(c.lateShareLow * 100)} % at 95 % confidence, over the ${fmt(CLIENT_LATE_SHARE * 100)} % allowed) left more than max_client_lag_ms (${fmt(limitMs)} ms) late by the client's own doing (slot waits excluded), p95 ${fmt(c.ownP95)} ms${c.reference ? `, ${fmt(((c.ownP95 ?? 0) / c.reference.p50) * 100)} % of the ${c.reference.name} median (${fmt(c.reference.p50)} ms)` : ""}: the latency percentiles hold the client's delays. The client could not keep up with the schedule: add workers, or spread the load over several machines.`;
+}
+
 function fmt(v: number | undefined): string {
   return v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
-/** A sweep: each stage analysed alone under the config it ran with, then summed up. */
-function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibration?: CalibrationAttachment, cut: RequestRecord[] = []): ScenarioResult<LoadSweepDetail> {
+/** A number of requests in flight: whole when it is, else one decimal. */
+function fmtCount(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+/** A sweep: each stage analysed alone under the config it ran with, then summed up; what the stages share is said once. */
+function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], sctx: StageContext, cut: RequestRecord[] = []): ScenarioResult<LoadSweepDetail> {
   // Stages in the order they ran (records are appended as requests end, stage after stage).
   const byStage = new Map<string, { stage: LoadStage; records: RequestRecord[] }>();
   for (const r of mine) {
@@ -504,7 +695,11 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
     if (!g) byStage.set(r.stage.name, (g = { stage: r.stage, records: [] }));
     g.records.push(r);
   }
-  const stages = [...byStage.values()].map(({ stage, records }) => ({ stage, result: analyzeStage(stageConfig(config, stage), records, calibration, cut.filter((r) => r.stage?.name === stage.name).length) }));
+  const stages = [...byStage.values()].map(({ stage, records }) => ({
+    stage,
+    result: analyzeStage(stageConfig(config, stage), records, { ...sctx, inSweep: true, cutByStop: cut.filter((r) => r.stage?.name === stage.name).length }),
+  }));
+  const calibration = sctx.calibration;
   const find = (name: string) => stages.find((s) => s.stage.name === name);
   const syncRate = find("synchronous")?.result.detail.throughput;
   const maxThroughput = find("throughput")?.result.detail.throughput;
@@ -517,8 +712,19 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
   const rateErrors = openStages.map((s) => s.result.metrics["rate_error"]?.value).filter((v): v is number => v !== undefined);
   const worstRateError = rateErrors.length ? rateErrors.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a)) : undefined;
   const limited = openStages.filter((s) => s.result.detail.clientLimited);
+  const saturatedStages = openStages.filter((s) => s.result.detail.saturation?.saturated);
+  const byRate = [...openStages].sort((a, b) => (a.stage.rate ?? 0) - (b.stage.rate ?? 0));
+  const firstSat = byRate.find((s) => s.result.detail.saturation?.saturated);
+  // Saturated from a rate on (every faster stage too), or only at some stages.
+  const satFrom = firstSat !== undefined && byRate.slice(byRate.indexOf(firstSat)).every((s) => s.result.detail.saturation?.saturated);
+  const keptUpStage = [...byRate].reverse().find((s) => s.result.detail.saturation && !s.result.detail.saturation.saturated && (!firstSat || (s.stage.rate ?? 0) < (firstSat.stage.rate ?? 0)));
   const ok = mine.filter((r) => r.result.ok).length;
   const hasSlo = config.slo.ttft_ms !== undefined || config.slo.tpot_ms !== undefined || config.slo.e2e_ms !== undefined;
+  const lengths = lengthsOf(
+    mine.filter((r) => r.result.ok).map((rec) => ({ rec, m: deriveRequestMetrics(rec.result) })),
+    config.output_tokens,
+    sctx.dataset,
+  );
 
   const metrics: Record<string, MetricValue> = {
     sync_rate: { value: syncRate, n: find("synchronous")?.result.requests.ok ?? 0, unit: "req/s" },
@@ -527,13 +733,17 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
     stages: { value: stages.length, n: stages.length, unit: "count" },
     rate_error: { value: worstRateError, n: rateErrors.length, unit: "ratio" },
     client_limited: { value: openStages.length ? limited.length : undefined, n: openStages.length, unit: "count" },
+    saturated: { value: openStages.length ? saturatedStages.length : undefined, n: openStages.length, unit: "count" },
     success_rate: { value: mine.length ? ok / mine.length : undefined, n: mine.length, unit: "fraction" },
+    prompt_length_error: { value: lengths.prompt?.error, n: lengths.prompt?.n ?? 0, unit: "ratio" },
+    output_length_error: { value: lengths.output?.error, n: lengths.output?.n ?? 0, unit: "ratio" },
   };
   const thresholds = (config.thresholds ?? LOAD_DEFAULT_THRESHOLDS).map((s) => parseThreshold(s));
   const verdicts = thresholds.map((th) => evaluate(th, { value: metrics[th.metric]?.value, n: metrics[th.metric]?.n }));
 
+  // Said once for every stage: how the sweep ran, what is common; each stage's own findings are in its detail (the report lists them by stage).
   const notes: string[] = [
-    `Sweep: a synchronous stage (1 request in flight), a throughput stage (${config.sweep.max_concurrency} in flight), then ${config.sweep.rates} ${config.sweep.arrival} open-loop stage(s) at rates evenly spaced between the two; ${config.requests} requests a stage${config.duration_s !== undefined ? ` or ${config.duration_s} s` : ""}. Each stage's latencies are in its row; open-loop stages' are from the intended send time.`,
+    `Sweep: a synchronous stage (1 request in flight), a throughput stage (${config.sweep.max_concurrency} in flight), then ${config.sweep.rates} ${config.sweep.arrival} open-loop stage(s) at rates evenly spaced between the two; ${config.requests} requests a stage${config.duration_s !== undefined ? ` or ${config.duration_s} s` : ""}. Closed-loop stages' latencies are from the actual send; open-loop stages' from the intended send as well (what a user arriving on schedule waits), and their SLOs and goodput use the latter.`,
   ];
   const rateStages = openStages.length;
   if (syncRate !== undefined && maxThroughput !== undefined && rateStages === 0 && maxThroughput <= syncRate)
@@ -541,15 +751,41 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
   if (config.requests < 2 * config.sweep.max_concurrency)
     notes.push(`The throughput stage sent ${config.requests} requests for ${config.sweep.max_concurrency} in flight: it may have ended before the server reached a steady state, so its maximum may be low (raise requests or duration_s).`);
   if (calibration && "error" in calibration) notes.push(`Client calibration failed (${calibration.error}): the run has no measured noise floor.`);
-  for (const s of stages.filter((x) => x.result.detail.calibration?.beyond))
-    notes.push(`Stage ${s.stage.name} went beyond the client's calibration (see its notes): ${s.result.notes.filter((n) => n.startsWith("NEAR") || n.startsWith("The client adds")).join(" ")}`);
-  for (const s of limited) notes.push(`Stage ${s.stage.name} is CLIENT-LIMITED (p99 client lag ${fmt(s.result.detail.clientLag?.p99)} ms): its percentiles are not the server's.`);
+  else if (calibration)
+    notes.push(
+      `Each stage is compared with the client's calibration at its own concurrency (closed loop: its concurrency; open loop: the mean number in flight), calibrated at ${calibrationLevels(calibration).map((l) => l.concurrency).join(", ")} in flight and interpolated between: the Client table gives each stage's floor.`,
+    );
+  if (saturatedStages.length)
+    notes.push(
+      `The server did not keep up with ${saturatedStages.map((s) => `${s.stage.name} (${fmt(s.stage.rate)} req/s)`).join(", ")}: requests arrived faster than they ended and piled up; those stages' latencies grow with their length and describe that run, not a steady state.`,
+    );
+  if (limited.length) notes.push(`Client-limited (the client's own lateness is in their percentiles): ${limited.map((s) => s.stage.name).join(", ")}.`);
   if (mine.length > 0 && stages.length < 2 + config.sweep.rates && rateStages > 0) notes.push(`${stages.length} of ${2 + config.sweep.rates} stages ran (the run was stopped).`);
+  const ex = stages.reduce(
+    (a, s) => {
+      const e = s.result.detail.exclusions;
+      return { rampUp: a.rampUp + e.rampUp, warmup: a.warmup + e.warmup, cooldown: a.cooldown + e.cooldown };
+    },
+    { rampUp: 0, warmup: 0, cooldown: 0 },
+  );
+  if (ex.rampUp + ex.warmup + ex.cooldown > 0) {
+    const windows = [
+      config.ramp_up_s > 0 ? `${ex.rampUp} sent in a stage's ${config.ramp_up_s} s ramp-up` : "",
+      config.warmup_s > 0 ? `${ex.warmup} in its ${config.warmup_s} s warm-up` : "",
+      config.cooldown_s > 0 ? `${ex.cooldown} in its last ${config.cooldown_s} s (cool-down)` : "",
+    ].filter(Boolean);
+    notes.push(`${ex.rampUp + ex.warmup + ex.cooldown} requests excluded from the figures over all stages: ${windows.join(", ")}; each stage's n is what remains. The success rate counts every request.`);
+  }
+  notes.push(...lengthFindings(lengths, sctx.dataset));
   if (!hasSlo) notes.push("No SLO set (slo.ttft_ms, slo.tpot_ms, slo.e2e_ms): goodput is not measured.");
+  if (mine.length > 0 && !mine.some((r) => r.result.stream)) notes.push("Requests were not streamed: TTFT, TPOT and ITL cannot be measured; only E2E latency is.");
   if (!config.thresholds) notes.push(`Thresholds are the defaults (${LOAD_DEFAULT_THRESHOLDS.join(", ")}).`);
 
   const headline = mine.length
     ? `swept from ${fmt(syncRate)} req/s (synchronous) to ${fmt(maxThroughput)} req/s (maximum throughput) with ${rateStages} rate stage(s) between` +
+      (firstSat
+        ? `; the server kept up ${keptUpStage ? `to ${fmt(keptUpStage.stage.rate)} req/s (${keptUpStage.stage.name})` : "with none of them"} and ${satFrom ? `saturated from ${fmt(firstSat.stage.rate)} req/s (${firstSat.stage.name})` : `saturated at ${saturatedStages.map((s) => `${fmt(s.stage.rate)} req/s (${s.stage.name})`).join(", ")} but not at every faster rate`}`
+        : "") +
       (maxGoodput ? `; best goodput ${fmt(maxGoodput.value)} req/s (${maxGoodput.stage})` : "") +
       (limited.length ? ` — ${limited.length} stage(s) CLIENT-LIMITED` : "")
     : undefined;
@@ -567,8 +803,11 @@ function analyzeSweep(config: LoadScenarioConfig, mine: RequestRecord[], calibra
       ...(syncRate !== undefined ? { syncRate } : {}),
       ...(maxThroughput !== undefined ? { maxThroughput } : {}),
       ...(maxGoodput ? { maxGoodput } : {}),
+      ...(keptUpStage ? { keptUp: { stage: keptUpStage.stage.name, rate: keptUpStage.stage.rate ?? 0 } } : {}),
+      ...(firstSat ? { firstSaturated: { stage: firstSat.stage.name, rate: firstSat.stage.rate ?? 0, allFaster: satFrom } } : {}),
       ...(calibration ? { calibration } : {}),
       stages,
+      lengths,
     },
     requests: { total: mine.length, ok, failed: mine.length - ok },
     errors: collectErrors(mine),

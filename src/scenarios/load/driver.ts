@@ -14,12 +14,16 @@
  * flight end), or when the run's signal aborts.
  */
 import type { LoadScenarioConfig } from "../../config/schema.js";
+import { ConfigError, UnreachableError } from "../../errors.js";
 import type { LoadStage, RequestRecord } from "../../store/records.js";
 import { runStage, type StagePlan } from "../../workload/dispatch.js";
+import type { DatasetInfo } from "../../workload/datasets.js";
+import { tokenizerForModel, type TokenizerName } from "../../workload/tokenizers.js";
 import { calibrateClient } from "../../calibrate/index.js";
 import type { ScenarioContext } from "../types.js";
 import { stageThroughput } from "./analyze.js";
-import { requestSource, resolveTokenizer, stageSend, totalRequests } from "./request.js";
+import { requestSource, resolveTokenizer, stageSend, totalRequests, type RequestSource } from "./request.js";
+import { probeServerTokenizer } from "./server-tokenizer.js";
 import { LoadWorkers } from "./workers.js";
 
 /** Closed loop: the requests kept in flight (default 8). Open loop: a safety cap (default 1024,
@@ -55,21 +59,26 @@ export function sweepRates(syncRate: number, maxRate: number, count: number): nu
 }
 
 /**
- * The concurrency the client is calibrated at: closed loop, its concurrency; sweep, the
- * throughput stage's; open loop, rate × 1 s (the requests in flight if each took a second),
- * within the in-flight cap.
+ * The concurrency levels the client is calibrated at, so that each stage is compared with
+ * the floor at its own concurrency (measured, or interpolated between two levels):
+ * closed loop, its concurrency; a sweep, from 1 (the synchronous stage) to the throughput
+ * stage's, with a level between (√ of it) when that is above 16 — its open-loop stages lie
+ * between the two; open loop, from 1 to rate × 1 s (the requests in flight if each took a
+ * second) within the in-flight cap, likewise.
  */
-export function calibrationConcurrency(config: LoadScenarioConfig): number {
-  if (config.mode === "closed") return inFlightLimit(config);
-  if (config.mode === "sweep") return config.sweep.max_concurrency;
-  return Math.max(1, Math.min(inFlightLimit(config), Math.ceil(config.rate)));
+export function calibrationLevels(config: LoadScenarioConfig): number[] {
+  if (config.mode === "closed") return [inFlightLimit(config)];
+  const top = config.mode === "sweep" ? config.sweep.max_concurrency : Math.max(1, Math.min(inFlightLimit(config), Math.ceil(config.rate)));
+  if (top === 1) return [1];
+  if (top <= 16) return [1, top];
+  return [1, Math.round(Math.sqrt(top)), top];
 }
 
 /** Calibrates the client and attaches the result (or why it failed) to the scenario. */
 async function calibrate(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
   try {
     const cal = await calibrateClient({
-      concurrency: calibrationConcurrency(config),
+      concurrency: calibrationLevels(config),
       inputTokens: config.input_tokens,
       outputTokens: config.output_tokens,
       signal: ctx.signal,
@@ -81,17 +90,63 @@ async function calibrate(config: LoadScenarioConfig, ctx: ScenarioContext): Prom
   }
 }
 
+/**
+ * The scenario's requests, before the clock starts. The tokenizer: the one named, or for
+ * `auto` the local one the model's name points to, else the server's own (its /tokenize),
+ * else approx — said in the dataset's notes. When the server counts tokens, its chat
+ * template's tokens are measured too (DatasetInfo.templateTokens), so the report can give
+ * each prompt's length error from usage.prompt_tokens whatever tokenizer sized the prompts.
+ */
+async function buildRequests(config: LoadScenarioConfig, ctx: ScenarioContext, step: (m: string) => void): Promise<{ source: RequestSource; info: DatasetInfo; tokenizer: TokenizerName }> {
+  const model = ctx.targetInfo.model;
+  const choice = config.dataset.tokenizer;
+  // The embedded simulator has no tokenizer endpoint; any other target is asked (a 404 costs a round trip).
+  const serverTok = ctx.targetInfo.simulated ? undefined : await probeServerTokenizer(ctx.endpoint, model, { timeoutMs: 3_000 });
+  try {
+    if (choice === "server" && !serverTok)
+      throw new ConfigError(
+        `load scenario "${config.name}": dataset.tokenizer is server, but ${ctx.targetInfo.url} answers no /tokenize at its root (llama.cpp and vLLM do): choose qwen3 or llama3 when one is the model's, else approx (estimates)`,
+        "SHAKEDOWN_DATASET_INVALID",
+      );
+    let tokenizer = resolveTokenizer(choice, model, serverTok !== undefined);
+    if (config.dataset.source !== "synthetic" || tokenizer !== "approx") step(`reading the ${config.dataset.source} dataset${tokenizer === "server" ? " (counting tokens through the server)" : ""}…`);
+    let built: Awaited<ReturnType<typeof requestSource>>;
+    let failure: string | undefined;
+    try {
+      built = await requestSource(config, model, { tokenizer, ...(tokenizer === "server" && serverTok ? { counter: serverTok } : {}) });
+    } catch (e) {
+      // The server's tokenizer failed while counting (it answered the probe): a user's mistake
+      // (a bad dataset) stays what it is; a server that stops counting is said, and auto falls back.
+      if (tokenizer !== "server" || e instanceof ConfigError) throw e;
+      failure = (e as Error).message;
+      if (choice === "server") throw new UnreachableError(`load scenario "${config.name}": the server's tokenizer (${serverTok?.via ?? "/tokenize"}) failed while sizing the prompts: ${failure}`);
+      tokenizer = "approx";
+      built = await requestSource(config, model, { tokenizer });
+    }
+    const { source, info } = built;
+    if (choice === "auto" && tokenizerForModel(model) === undefined)
+      info.notes.unshift(
+        tokenizer === "server"
+          ? `tokenizer auto: the model name "${model}" matches no local tokenizer; the server's own tokenizer counted (${serverTok!.via})`
+          : `LENGTHS ARE ESTIMATES — tokenizer auto: the model name "${model}" matches no local tokenizer and ${failure !== undefined ? `the server's /tokenize failed while counting (${failure})` : "the server answers no /tokenize"}, so prompts were sized at 4 characters a token; name the tokenizer (dataset.tokenizer: qwen3 or llama3) for exact lengths`,
+      );
+    const template = await serverTok?.templateTokens();
+    if (template !== undefined && serverTok) info.templateTokens = { count: template, via: serverTok.via };
+    return { source, info, tokenizer };
+  } finally {
+    await serverTok?.close();
+  }
+}
+
 export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext): Promise<void> {
   const sweep = config.mode === "sweep";
   ctx.events.emit("scenario:start", { name: config.name, kind: config.kind, plannedRequests: totalRequests(config) });
   // Before the clock starts: the requests (a dataset may take seconds to read and tokenize).
   const step = (message: string) => ctx.events.emit("step", { scenario: config.name, message });
-  if (config.dataset.source !== "synthetic" || resolveTokenizer(config.dataset.tokenizer, ctx.targetInfo.model) !== "approx")
-    step(`reading the ${config.dataset.source} dataset…`);
-  const { source, info } = await requestSource(config, ctx.targetInfo.model);
+  const { source, info, tokenizer } = await buildRequests(config, ctx, step);
   ctx.attach(config.name, "dataset", info);
   if (config.calibrate && !ctx.signal.aborted) {
-    step(`calibrating the client against the simulator at ${calibrationConcurrency(config)} in flight (a few seconds; calibrate: false skips it)…`);
+    step(`calibrating the client against the simulator at ${calibrationLevels(config).join(", ")} in flight (a few seconds; calibrate: false skips it)…`);
     await calibrate(config, ctx);
   }
   if (config.workers > 1) step(`starting ${config.workers} worker threads…`);
@@ -102,7 +157,7 @@ export async function runLoad(config: LoadScenarioConfig, ctx: ScenarioContext):
     continuousUsage: ctx.target.continuous_usage,
     extraBody: ctx.target.extra_body,
   };
-  const pool = config.workers > 1 ? await LoadWorkers.start(config.workers, { config, endpoint: ctx.endpoint, ...request }, ctx.signal) : undefined;
+  const pool = config.workers > 1 ? await LoadWorkers.start(config.workers, { config, endpoint: ctx.endpoint, tokenizer, ...request }, ctx.signal) : undefined;
   const sender = { ...request, client: ctx.client, source, signal: ctx.signal };
   // Each stage sends requests of its own (base + index): no stage hits another's prefix cache.
   let sent = 0;

@@ -7,7 +7,7 @@ import type { LoadScenarioConfig } from "../../config/schema.js";
 import { RECORD_VERSION, type RequestRecord } from "../../store/records.js";
 import type { Send, StagePlan } from "../../workload/dispatch.js";
 import { loadDataset, type DatasetConfig, type DatasetInfo, type DatasetRequest } from "../../workload/datasets.js";
-import { tokenizerForModel, type TokenizerName } from "../../workload/tokenizers.js";
+import { tokenizerForModel, type TokenCounter, type TokenizerName } from "../../workload/tokenizers.js";
 
 /** The scenario's requests, by index (deterministic: every thread builds the same). */
 export type RequestSource = (index: number) => DatasetRequest;
@@ -17,23 +17,32 @@ export function totalRequests(config: LoadScenarioConfig): number {
   return config.mode === "sweep" ? config.requests * (2 + config.sweep.rates) : config.requests;
 }
 
-/** The tokenizer a scenario uses: the one named, or for "auto" the served model's when known, else approx. */
-export function resolveTokenizer(choice: TokenizerName | "auto", model: string): TokenizerName {
-  return choice === "auto" ? (tokenizerForModel(model) ?? "approx") : choice;
+/**
+ * The tokenizer a scenario uses: the one named; for "auto", the local one the served model's
+ * name points to (qwen3, llama3), else the server's own when it counts tokens
+ * (`serverCounts`: it answered /tokenize), else approx (estimates).
+ */
+export function resolveTokenizer(choice: TokenizerName | "auto", model: string, serverCounts = false): TokenizerName {
+  if (choice !== "auto") return choice;
+  return tokenizerForModel(model) ?? (serverCounts ? "server" : "approx");
 }
 
-/** The dataset config of a scenario: its `dataset` key with the scenario's lengths, seed and tokenizer. */
-export function datasetConfig(config: LoadScenarioConfig, model: string): DatasetConfig {
+/** The dataset config of a scenario: its `dataset` key with the scenario's lengths, seed and tokenizer (resolved by the caller, else from the name). */
+export function datasetConfig(config: LoadScenarioConfig, model: string, resolved?: TokenizerName): DatasetConfig {
   const ds = config.dataset;
-  const tokenizer = resolveTokenizer(ds.tokenizer, model);
+  const tokenizer = resolved ?? resolveTokenizer(ds.tokenizer, model);
   if (ds.source === "synthetic")
     return { ...ds, tokenizer, input_tokens: config.input_tokens, output_tokens: config.output_tokens, seed: config.seed };
   return { ...ds, tokenizer, seed: config.seed };
 }
 
-/** Loads the scenario's requests (before the clock starts). */
-export async function requestSource(config: LoadScenarioConfig, model: string): Promise<{ source: RequestSource; info: DatasetInfo }> {
-  const ds = await loadDataset(datasetConfig(config, model), totalRequests(config));
+/** Loads the scenario's requests (before the clock starts); `counter` counts for `tokenizer: server`. */
+export async function requestSource(
+  config: LoadScenarioConfig,
+  model: string,
+  opts: { tokenizer?: TokenizerName; counter?: TokenCounter } = {},
+): Promise<{ source: RequestSource; info: DatasetInfo }> {
+  const ds = await loadDataset(datasetConfig(config, model, opts.tokenizer), totalRequests(config), opts.counter ? { counter: opts.counter } : {});
   return { source: (i) => ds.get(i), info: ds.info };
 }
 
@@ -83,6 +92,7 @@ export function stageSend(config: LoadScenarioConfig, plan: StagePlan, base: num
       newMessages: req.messages,
       messageCount: req.messages.length,
       ...(req.inputTokens !== undefined ? { inputTokens: req.inputTokens } : {}),
+      ...(req.askedInputTokens !== undefined ? { inputTokensAsked: req.askedInputTokens } : {}),
       params: { model: s.model, maxTokens, stream: s.stream },
       ...(timing.intendedSendPerfMs !== undefined
         ? { intendedSendPerfMs: timing.intendedSendPerfMs, clientLagMs: result.sentPerfMs - timing.intendedSendPerfMs }

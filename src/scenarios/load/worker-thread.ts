@@ -12,11 +12,15 @@ import { createClient, type Endpoint } from "../../client/index.js";
 import type { LoadScenarioConfig } from "../../config/schema.js";
 import type { RequestRecord } from "../../store/records.js";
 import { runStage, type StagePlan } from "../../workload/dispatch.js";
+import type { TokenizerName } from "../../workload/tokenizers.js";
 import { requestSource, stageSend } from "./request.js";
+import { probeServerTokenizer } from "./server-tokenizer.js";
 
 export interface WorkerInit {
   config: LoadScenarioConfig;
   endpoint: Endpoint;
+  /** The tokenizer the main thread resolved (server: this thread counts through the server too, the same deterministic prompts); default from the model's name. */
+  tokenizer?: TokenizerName;
   model: string;
   stream: boolean;
   continuousUsage: boolean;
@@ -42,7 +46,9 @@ async function main(): Promise<void> {
   const ac = new AbortController();
   setMaxListeners(0, ac.signal);
   const client = createClient(init.endpoint);
-  const { source } = await requestSource(init.config, init.model);
+  const counter = init.tokenizer === "server" ? await probeServerTokenizer(init.endpoint, init.model) : undefined;
+  if (init.tokenizer === "server" && !counter) throw new Error("the server's /tokenize did not answer this thread");
+  const { source } = await requestSource(init.config, init.model, { ...(init.tokenizer ? { tokenizer: init.tokenizer } : {}), ...(counter ? { counter } : {}) }).finally(() => counter?.close());
   const sender = { client, model: init.model, stream: init.stream, continuousUsage: init.continuousUsage, extraBody: init.extraBody, source, signal: ac.signal };
   port.on("message", (m: ToWorker) => {
     if (m.type === "abort") ac.abort();

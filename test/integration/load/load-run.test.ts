@@ -67,8 +67,16 @@ describe("load scenario against the simulator", () => {
     const offsets = records.map((r) => r.intendedSendPerfMs! - t0).sort((a, b) => a - b);
     offsets.forEach((o, i) => expect(o).toBeCloseTo(i * 20, 6));
     expect(result.requests).toEqual({ total: 100, ok: 100, failed: 0 });
+    // Achieved rate = (n − 1) over the span of the actual sends: the schedule's 1 980 ms, moved
+    // only by the client's recorded lag. Within 10 % of 50 req/s on an idle machine; a loaded one
+    // lags more, and the lag, not the rate, is what it must then show.
     const achieved = result.metrics["achieved_rate"]?.value ?? 0;
-    expect(Math.abs(achieved / 50 - 1)).toBeLessThan(0.1);
+    const sends = records.map((r) => r.result.sentPerfMs);
+    const span = Math.max(...sends) - Math.min(...sends);
+    expect(achieved).toBeCloseTo((99 * 1000) / span, 6);
+    const maxLag = Math.max(...records.map((r) => r.clientLagMs!));
+    expect(Math.abs(span - 1980)).toBeLessThanOrEqual(maxLag + 1e-6);
+    if (maxLag < 100) expect(Math.abs(achieved / 50 - 1)).toBeLessThan(0.1);
     expect(result.metrics["ttft_from_intended.p99"]?.n).toBe(100);
     // From the intended send is never shorter than from the actual send.
     expect(result.metrics["ttft_from_intended.min"]!.value!).toBeGreaterThanOrEqual(result.metrics["ttft.min"]!.value!);
@@ -115,8 +123,15 @@ describe("load scenario against the simulator", () => {
     const waited = records.filter((r) => r.slotWaitMs !== undefined);
     expect(waited.length).toBeGreaterThan(10);
     for (const r of waited) expect(r.clientLagMs!).toBeGreaterThanOrEqual(r.slotWaitMs! - 1);
-    expect(result.metrics["client_limited"]?.value).toBe(1);
-    expect(result.notes.join("\n")).toMatch(/CLIENT-LIMITED/);
+    // The waits are the server's slowness at the cap, not the client's: the requests piled up
+    // in the client's slot queue, the server (with one in flight) could not keep up. A send
+    // due while the dispatcher waited for an earlier one's slot waited for a slot too, so the
+    // client's own share of the lag is what is left (small, whatever the machine's load).
+    expect(result.metrics["saturated"]?.value).toBe(1);
+    expect(result.detail.saturation?.backlogIn).toBe("slots");
+    expect(result.notes.join("\n")).toMatch(/SERVER SATURATED.*waited in the client for one of the 1 in-flight slots/);
+    expect(result.detail.dispatchLag!.p50).toBeLessThan(result.detail.slotWait!.p50);
+    expect(result.headline).toMatch(/^sent constant load at [\d.]+ req\/s for 500 asked, and the server did not keep up/);
   });
 
   it("stops sending at duration_s and counts what was not sent", async () => {
@@ -166,7 +181,7 @@ describe("load scenario against the simulator", () => {
     expect(records.filter((r) => r.stage!.name === "throughput").every((r) => r.concurrency === 6)).toBe(true);
     expect(result.metrics["stages"]?.value).toBe(4);
     expect(report).toContain("### Sweep");
-    expect(report).toContain("### Stage rate-2");
+    expect(report).toMatch(/\| rate-2 \| constant [\d.]+ req\/s \| 12 \|/);
   });
 
   it("calibrates the client before the run and keeps the calibration with the run (attachments.json, report)", async () => {
@@ -202,8 +217,16 @@ describe("load scenario against the simulator", () => {
     const byIndex = [...records].sort((a, b) => a.iteration! - b.iteration!);
     const t0 = byIndex[0]!.intendedSendPerfMs!;
     for (const r of byIndex) expect(r.intendedSendPerfMs! - t0).toBeCloseTo((r.iteration! - 1) * 10, 3);
-    // Both threads sent: the lag stays small, and the analysis sees one ordinary run.
-    expect(result.metrics["achieved_rate"]?.value).toBeGreaterThan(90);
+    // The analysis sees one ordinary run: its achieved rate is the merged records' (n − 1) over
+    // the span of their actual sends, and that span is the schedule's 390 ms give or take the
+    // client's recorded lag (a busy machine lags; sends on two unmerged clocks would not add up).
+    // Not "> 90 req/s": with both cores taken by other work, the threads sent late (67.8 req/s).
+    const sends = records.map((r) => r.result.sentPerfMs);
+    const span = Math.max(...sends) - Math.min(...sends);
+    expect(result.metrics["achieved_rate"]?.value).toBeCloseTo((39 * 1000) / span, 6);
+    const maxLag = Math.max(...records.map((r) => r.clientLagMs!));
+    expect(span).toBeGreaterThanOrEqual(390 - maxLag - 1e-6);
+    expect(span).toBeLessThanOrEqual(390 + maxLag + 1e-6);
     expect(result.requests.ok).toBe(40);
   });
 
@@ -257,10 +280,9 @@ describe("load scenario against the simulator", () => {
     events.on("request:end", (rec) => {
       if (rec.scenario === "load" && ++ended === 10) ac.abort();
     });
-    const t0 = performance.now();
     const { dir, results } = await executeRun(validateSuiteObject(input, "test suite"), { signal: ac.signal, events, interruptionReason: () => "a test" });
-    // 500 requests at 50 req/s would take 10 s: the stop ended it.
-    expect(performance.now() - t0).toBeLessThan(5000);
+    // 500 requests at 50 req/s would take 10 s: the stop ended it (fewer than 100 sent, the rest
+    // counted as not sent; no wall-clock bound, which a loaded machine's slow thread start breaks).
     expect(results.complete).toBe(false);
     const records = readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as RequestRecord).filter((r) => r.scenario === "load");
     expect(records.length).toBeGreaterThanOrEqual(10);

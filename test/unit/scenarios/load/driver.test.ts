@@ -17,6 +17,14 @@ describe("load requests", () => {
     expect(resolveTokenizer("llama3", "Qwen/Qwen3-32B")).toBe("llama3");
   });
 
+  it("auto: the local tokenizer the name points to, else the server's own when it answers /tokenize, else approx", () => {
+    expect(resolveTokenizer("auto", "models/tiny.gguf", true)).toBe("server");
+    expect(resolveTokenizer("auto", "models/tiny.gguf", false)).toBe("approx");
+    expect(resolveTokenizer("auto", "Qwen/Qwen3-8B", true)).toBe("qwen3");
+    expect(resolveTokenizer("server", "Qwen/Qwen3-8B", true)).toBe("server");
+    expect(loadScenarioSchema.safeParse({ kind: "load", dataset: { source: "synthetic", tokenizer: "server" } }).success).toBe(true);
+  });
+
   it("a synthetic dataset takes the scenario's lengths and seed; a sweep's stages get prompts of their own", () => {
     const cfg = loadScenarioSchema.parse({ kind: "load", input_tokens: 100, output_tokens: 20, seed: 5, dataset: { source: "synthetic", prefix_tokens: 10 } });
     expect(datasetConfig(cfg, "Qwen3-8B")).toEqual({
