@@ -36,7 +36,7 @@ export function printSummary(r: RunResults, dir: string, out: NodeJS.WritableStr
     for (const v of sc.verdicts) {
       const unit = sc.metrics[v.metric]?.unit ?? "ms";
       const limitUnit = unit === "ratio" ? "fraction" : unit;
-      lines.push(`    ${STATUS_ICON[v.status].padEnd(16)} ${v.metric} = ${fmtMetric(v.value, unit)} (threshold ${v.op} ${fmtMetric(v.limit, limitUnit)}, n=${v.n ?? 0})`);
+      lines.push(`    ${STATUS_ICON[v.status].padEnd(16)} ${v.metric} = ${fmtMetric(v.value, unit)} (threshold ${v.op} ${fmtMetric(v.limit, limitUnit)}, n=${v.n ?? 0})${v.reason ? `: ${v.reason}` : ""}`);
     }
   }
   const rel = relative(process.cwd(), dir) || ".";

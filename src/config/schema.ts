@@ -136,7 +136,15 @@ export const conversationScenarioSchema = z
       .union([z.int().min(1).max(1024), z.array(z.int().min(1).max(1024)).min(1).max(32)])
       .default(1)
       .describe("sessions run at once; a list such as [1, 2, 5, 10] sweeps the levels in order"),
-    thresholds: z.array(thresholdSchema).optional().describe("verdicts; default: the seed report's thresholds"),
+    degradation_floor_ms: z
+      .number()
+      .min(0)
+      .max(600_000)
+      .optional()
+      .describe(
+        "a breached degradation threshold fails only when the window means moved by at least this many ms (and the 95 % interval clears the limit); under it, the breach passes as noise (default 25; 0: the interval alone decides)",
+      ),
+    thresholds: z.array(thresholdSchema).optional().describe("verdicts; default: the seed report's gates, on E2E and on true TTFT (docs/configuration.md)"),
   })
   .strict();
 
@@ -214,7 +222,9 @@ export const toolsScenarioSchema = z
 const tokenizerChoice = z
   .enum([...TOKENIZER_NAMES, "auto"])
   .default("auto")
-  .describe("tokenizer that sizes prompts and counts dataset tokens: qwen3, llama3, approx (4 characters a token), auto (from the model's name, else approx)");
+  .describe(
+    "tokenizer that sizes prompts and counts dataset tokens: qwen3, llama3, server (the served model's own, through the server's /tokenize: llama.cpp, vLLM), approx (estimates, 4 characters a token), auto (qwen3 or llama3 from the model's name, else the server's, else approx)",
+  );
 const lengthSpread = z.number().min(0).lt(1).default(0);
 
 export const loadDatasetSchema = z.discriminatedUnion("source", [
@@ -301,8 +311,16 @@ export const loadScenarioSchema = z
     calibrate: z
       .boolean()
       .default(true)
-      .describe("before the run, measure the client against the simulator at this concurrency and these lengths (its noise floor and capacity, a few seconds); the report warns when the run goes beyond them"),
-    max_client_lag_ms: z.number().positive().default(10).describe("above this p99 lag between intended and actual send, latency percentiles are not presented as the server's"),
+      .describe(
+        "before the run, measure the client against the simulator at the concurrencies the run will use (1 to the most in flight) and these lengths: its noise floor and capacity, a few seconds; each stage is compared with the floor at its own concurrency",
+      ),
+    max_client_lag_ms: z
+      .number()
+      .positive()
+      .default(10)
+      .describe(
+        "a send this much later than intended by the client's own doing (slot waits excluded) is late; the run is client-limited when over 5 % of sends are late (95 % confidence) and that lag's p95 is at least 10 % of the median latency",
+      ),
     thresholds: z.array(thresholdSchema).optional().describe('verdicts; default: "success_rate > 99%"'),
   })
   .strict();
@@ -333,6 +351,16 @@ export const suiteSchema = z
       .strict()
       .prefault({})
       .describe("where runs are written"),
+    verdicts: z
+      .object({
+        client_overload: z
+          .enum(["inconclusive", "fail"])
+          .default("inconclusive")
+          .describe("a timing verdict that fails while the client was overloaded (its event loop late): inconclusive (default), or fail as measured"),
+      })
+      .strict()
+      .prefault({})
+      .describe("how verdicts are decided"),
   })
   .strict();
 

@@ -10,3 +10,4 @@ export * from "./trend.js";
 export * from "./bootstrap.js";
 export * from "./verdicts.js";
 export * from "./histogram.js";
+export * from "./client-health.js";

@@ -16,7 +16,8 @@ import { renderLoadSection } from "./load.js";
 import type { LoadResultDetail } from "../scenarios/load/analyze.js";
 import type { ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
-import { renderServerMetricsSection } from "./server-metrics.js";
+import { renderServerMetricsSection, type ServerIdentity } from "./server-metrics.js";
+import { renderServerTruthSection } from "./server-truth.js";
 import { fmtDuration, fmtMetric, fmtMs, STATUS_ICON } from "./format.js";
 import { code, heading, paragraph, quote, strong, table, text, type Inline } from "./md.js";
 
@@ -37,10 +38,11 @@ const KIND_REPORTS: Record<string, KindReport> = {
     label: fromTable({
       "tpot.mean": "TPOT mean",
       "itl.p99": "ITL p99",
-      "output_tps.mean": "Output tok/s per request (mean)",
-      "e2e_output_tps.mean": "Output tokens / E2E per request (mean, the seed's tok/s)",
+      "e2e.mean": "E2E latency of a turn (mean; the seed's “TTFT”)",
+      "output_tps.mean": "Decode speed: output tok/s after the first token (mean)",
+      "e2e_output_tps.mean": "End-to-end output tok/s: output tokens / E2E (mean; the seed's “tok/s”)",
       "degradation.ttft": "TTFT degradation, last vs first window (pooled)",
-      "degradation.ttft_max": "TTFT degradation, worst iteration",
+      "degradation.ttft_max": "TTFT degradation, worst session",
       "degradation.e2e": "E2E degradation, last vs first window (pooled)",
       total_output_tps: "Total output tok/s (all sessions)",
       max_concurrency_within_thresholds: "Highest concurrency within thresholds",
@@ -54,6 +56,7 @@ const KIND_REPORTS: Record<string, KindReport> = {
       "ttft.p90",
       "ttft.p99",
       "e2e.mean",
+      "e2e_output_tps.mean",
       "tpot.mean",
       "output_tps.mean",
       "degradation.ttft",
@@ -146,7 +149,12 @@ const KIND_REPORTS: Record<string, KindReport> = {
       output_tps_total: "Output tok/s (all requests)",
       goodput: "Goodput (req/s within every SLO)",
       goodput_fraction: "Requests within every SLO",
-      client_limited: "Client-limited (1 = percentiles not the server's; sweep: stages)",
+      client_limited: "Stages client-limited (the client's own lateness in their percentiles)",
+      saturated: "Stages where the server did not keep up (saturated)",
+      completion_ratio: "Requests ended / arrived (second half of the sending span)",
+      "in_flight.mean": "Requests in flight (mean)",
+      prompt_length_error: "Prompt length vs asked (server's count)",
+      output_length_error: "Reply length vs asked (server's count)",
       sync_rate: "Synchronous rate (1 in flight, req/s)",
       max_throughput: "Maximum throughput (req/s)",
       max_goodput: "Best goodput of a stage (req/s)",
@@ -163,6 +171,8 @@ const KIND_REPORTS: Record<string, KindReport> = {
       "tpot.mean",
       "client_lag.p99",
       "client_limited",
+      "saturated",
+      "completion_ratio",
       "throughput",
       "output_tps_total",
       "goodput",
@@ -173,6 +183,8 @@ const KIND_REPORTS: Record<string, KindReport> = {
       "max_throughput",
       "max_goodput",
       "stages",
+      "prompt_length_error",
+      "output_length_error",
       "success_rate",
     ],
   },
@@ -208,7 +220,7 @@ function synthesis(r: ScenarioResult): string {
       figureLabel(r.kind, v.metric),
       fmtMetric(v.value, unit),
       thresholdText(v.op, v.limit, unit),
-      STATUS_ICON[v.status],
+      v.reason ? [STATUS_ICON[v.status], " — ", text(v.reason, 300)] : STATUS_ICON[v.status],
       String(v.n ?? mv?.n ?? 0),
     ]);
     seen.add(v.metric);
@@ -221,7 +233,7 @@ function synthesis(r: ScenarioResult): string {
   return table(["Figure", "Value", "Threshold", "Status", "n"], rows);
 }
 
-function scenarioSection(r: ScenarioResult): string {
+function scenarioSection(r: ScenarioResult, target?: ServerIdentity): string {
   const out: string[] = [];
   const passed = r.verdicts.filter((v) => v.status === "pass").length;
   out.push(heading(2, "Scenario ", code(r.name), ` (${r.kind})`));
@@ -243,8 +255,9 @@ function scenarioSection(r: ScenarioResult): string {
     // The client/server TTFT comparison needs the scenario's own TTFT over the same window.
     const n = r.metrics["ttft.mean"]?.n ?? 0;
     const client = n > 0 ? { ttftMs: { mean: r.metrics["ttft.mean"]?.value, p50: r.metrics["ttft.p50"]?.value, p90: r.metrics["ttft.p90"]?.value, n } } : undefined;
-    out.push(renderServerMetricsSection(r.server, client));
+    out.push(renderServerMetricsSection(r.server, client, { identity: target, perRequestTruth: r.serverTruth !== undefined }));
   }
+  if (r.serverTruth) out.push(renderServerTruthSection(r.serverTruth));
   if (r.errors.length > 0) {
     out.push("### Errors");
     out.push(table(["Error", "Count", "Example"], r.errors.map((e) => [text(e.kind), String(e.count), text(e.example)])));
@@ -317,7 +330,7 @@ export function renderMarkdownReport(res: RunResults): string {
       ),
     );
   }
-  for (const sc of res.scenarios) out.push(scenarioSection(sc));
+  for (const sc of res.scenarios) out.push(scenarioSection(sc, res.target));
   if (res.scenarios.length === 0) out.push("No scenario recorded any request.");
   return out.join("\n\n") + "\n";
 }

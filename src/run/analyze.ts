@@ -6,8 +6,10 @@ import { deriveRequestMetrics } from "../metrics/index.js";
 import { scenarioModule } from "../scenarios/registry.js";
 import { requestSpan } from "../scenarios/common.js";
 import type { AnalysisInput, ScenarioResult } from "../scenarios/types.js";
+import { judgeClient, judgedWithClient, overallStatus, type ClientHealth } from "../metrics/index.js";
 import type { ServerSnapshot } from "../monitor/types.js";
-import { summarizeWindow } from "../monitor/index.js";
+import { summarizeScenarioWindow } from "../monitor/index.js";
+import { summarizeServerTruth } from "../metrics/server-truth.js";
 import { RUN_FILES, type Attachments, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
 import { WARMUP_SCENARIO } from "./warmup.js";
@@ -62,13 +64,54 @@ function summarizeWarmup(records: RequestRecord[]): RunResults["warmup"] {
   };
 }
 
-/** Attaches the server's counters over the scenario's time span, unless the scenario did. */
-function withServerSummary(result: ScenarioResult, records: RequestRecord[], server: ServerSnapshot[]): ScenarioResult {
-  if (result.server || server.length === 0) return result;
-  const span = requestSpan(records.filter((r) => r.scenario === result.name));
-  if (!span) return result;
-  const summary = summarizeWindow(server, span.start, span.end);
-  return summary ? { ...result, server: summary } : result;
+/**
+ * Attaches what the server says of the scenario: per-request truth where the server returns
+ * it (llama.cpp `timings`), and its /metrics counters diffed between the snapshots taken at the
+ * scenario's own start and end (the `span` attachment), unless the scenario did.
+ */
+function withServerSummary(result: ScenarioResult, records: RequestRecord[], server: ServerSnapshot[], attachments: Attachments): ScenarioResult {
+  const mine = records.filter((r) => r.scenario === result.name);
+  const truth = summarizeServerTruth(mine.map((r) => r.result));
+  const out = truth ? { ...result, serverTruth: truth } : result;
+  if (out.server || server.length === 0) return out;
+  const summary = summarizeScenarioWindow(server, attachments[result.name]?.["span"], requestSpan(mine));
+  return summary ? { ...out, server: summary } : out;
+}
+
+/** Requests the stop cut, requests sent again, and whether the scenario ran to its end. */
+function withStops(result: ScenarioResult, records: RequestRecord[], incomplete: boolean): ScenarioResult {
+  const mine = records.filter((r) => r.scenario === result.name);
+  const stopped = mine.filter(stoppedByRun).length;
+  const retried = mine.filter((r) => !stoppedByRun(r) && r.result.retried !== undefined).length;
+  if (stopped === 0 && retried === 0 && !incomplete) return result;
+  const retriedNote =
+    `${retried} request${retried === 1 ? " was" : "s were"} sent again on a fresh connection: the first attempt went out on a kept-alive ` +
+    "connection the server had already closed and got no byte back, so it never reached the server (result.retried in records.jsonl); " +
+    "its timestamps are the retry's.";
+  return {
+    ...result,
+    ...(retried > 0 ? { notes: [...result.notes, retriedNote] } : {}),
+    requests: { ...result.requests, ...(stopped > 0 ? { stopped } : {}) },
+    ...(incomplete ? { status: "incomplete" as const } : {}),
+  };
+}
+
+/**
+ * The client's health over the scenario, said in the report; a timing verdict that failed
+ * while the client was overloaded is inconclusive, not failed: the client, not the server,
+ * may be the cause. Verdicts on counts and fractions (success rate, scores) stand.
+ * Scenarios with verdicts of their own inside (a concurrency sweep's levels) apply the same
+ * judgement there (judgedWithClient).
+ */
+function withClientHealth(result: ScenarioResult, gate: boolean, health: ClientHealth | undefined): ScenarioResult {
+  if (!health) return result;
+  const judged = judgeClient(health);
+  const note = `Client health over the scenario: ${judged.overloaded ? `**${judged.summary}**` : judged.summary} (docs/failures.md).`;
+  // verdicts.client_overload: fail keeps the verdicts as measured; the health is still said.
+  if (!judged.overloaded || !gate) return { ...result, notes: [...result.notes, note] };
+  const verdicts = result.verdicts.map((v) => judgedWithClient(v, result.metrics[v.metric]?.unit, judged));
+  const status = result.status === "fail" && !verdicts.some((v) => v.status === "fail") ? overallStatus(verdicts) : result.status;
+  return { ...result, verdicts, status, notes: [...result.notes, note] };
 }
 
 export function buildResults(
@@ -82,26 +125,26 @@ export function buildResults(
   // Requests the run's stop cut short are counted apart and analysed nowhere: a user's Ctrl-C
   // is not a server failure, and half a request is no latency.
   const measured = records.filter((r) => !stoppedByRun(r));
-  const input: AnalysisInput = { records: measured, stopped: records.filter(stoppedByRun), target: manifest.target, server, reviews, attachments };
+  const gate = manifest.suite.verdicts?.client_overload !== "fail";
+  const healthOf = (name: string) => attachments[name]?.["client"] as ClientHealth | undefined;
+  const input: AnalysisInput = {
+    records: measured,
+    stopped: records.filter(stoppedByRun),
+    target: manifest.target,
+    server,
+    reviews,
+    attachments,
+    clientVerdict: (name) => {
+      const h = gate ? healthOf(name) : undefined;
+      return h ? judgeClient(h) : undefined;
+    },
+  };
   const finished = finishedScenarios(manifest, records, end);
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
     .map((cfg) => {
-      const result = withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), measured, server);
-      const stopped = records.filter((r) => r.scenario === cfg.name && stoppedByRun(r)).length;
-      const retried = measured.filter((r) => r.scenario === cfg.name && r.result.retried !== undefined).length;
-      const incomplete = !finished.has(cfg.name);
-      if (stopped === 0 && retried === 0 && !incomplete) return result;
-      const retriedNote =
-        `${retried} request${retried === 1 ? " was" : "s were"} sent again on a fresh connection: the first attempt went out on a kept-alive ` +
-        "connection the server had already closed and got no byte back, so it never reached the server (result.retried in records.jsonl); " +
-        "its timestamps are the retry's.";
-      return {
-        ...result,
-        ...(retried > 0 ? { notes: [...result.notes, retriedNote] } : {}),
-        requests: { ...result.requests, ...(stopped > 0 ? { stopped } : {}) },
-        ...(incomplete ? { status: "incomplete" as const } : {}),
-      };
+      const analysed = withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), measured, server, attachments);
+      return withClientHealth(withStops(analysed, records, !finished.has(cfg.name)), gate, healthOf(cfg.name));
     });
   return {
     ...manifest,

@@ -27,6 +27,7 @@ import type { RequestRecord } from "../store/records.js";
 import { createRunFolder, RESULTS_SCHEMA_VERSION, RUN_FILES, type Attachments, type RunManifest, type RunResults } from "../store/run-folder.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { buildResults } from "./analyze.js";
+import { ClientHealthSampler } from "./client-health.js";
 import { RunEvents } from "./events.js";
 import { connectTarget, type ConnectedTarget } from "./target.js";
 import { startServerMonitor, type MonitorStart } from "./monitoring.js";
@@ -106,7 +107,7 @@ export async function executeRun(suite: Suite, opts: ExecuteOptions = {}): Promi
   for (const sc of suite.scenarios) validateScenario(sc);
   ensureOutDir(suite.output.dir);
 
-  const target = await connectTarget(suite.target, opts.env);
+  const target = await connectTarget(suite.target, opts.env, { onWarning: (w) => events.emit("warning", w) });
   try {
     return await runConnected(suite, target, events, now, opts);
   } finally {
@@ -212,8 +213,21 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
       await warmUp(suite.target.warmup_requests, ctx);
       for (const sc of suite.scenarios) {
         if (stopper.signal.aborted) break;
-        await scenarioModule(sc.kind).run(sc as never, ctx);
-        if (!stopper.signal.aborted) finished.push(sc.name);
+        // The server's counters at the scenario's own start and end (not the nearest polls,
+        // which would pull in the warm-up or the neighbouring scenario), and the client's health.
+        await monitor?.snapshotNow().catch(() => undefined);
+        const span = { startEpochMs: Date.now(), startPerfMs: performance.now() };
+        const health = new ClientHealthSampler();
+        try {
+          await scenarioModule(sc.kind).run(sc as never, ctx);
+        } finally {
+          ctx.attach(sc.name, "client", health.stop());
+          ctx.attach(sc.name, "span", { ...span, endEpochMs: Date.now(), endPerfMs: performance.now() });
+        }
+        if (!stopper.signal.aborted) {
+          await monitor?.snapshotNow().catch(() => undefined);
+          finished.push(sc.name);
+        }
       }
     })();
     // Once stopped, the scenario has a grace period to let its requests end as aborted.

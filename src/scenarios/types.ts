@@ -5,10 +5,11 @@
  */
 import type { ChatClient, Endpoint } from "../client/index.js";
 import type { ScenarioConfig, TargetConfig } from "../config/schema.js";
-import type { Verdict } from "../metrics/index.js";
+import type { ClientVerdict, Verdict } from "../metrics/index.js";
 import type { RequestRecord } from "../store/records.js";
 import type { RunEvents } from "../run/events.js";
 import type { ServerMonitor, ServerSnapshot, ServerWindowSummary } from "../monitor/types.js";
+import type { ServerTruthSummary } from "../metrics/server-truth.js";
 import type { ReviewOverrides } from "../review/overrides.js";
 import type { Attachments } from "../store/run-folder.js";
 
@@ -51,6 +52,13 @@ export interface AnalysisInput {
   records: RequestRecord[];
   /** Requests the run's stop cut short (Ctrl-C, the target gone): sent, but in no figure. */
   stopped?: RequestRecord[];
+  /**
+   * The client's health over a scenario when it is to be judged (verdicts.client_overload:
+   * inconclusive): an analysis with verdicts of its own inside (a sweep's levels) passes them
+   * through judgedWithClient (src/metrics/client-health.ts). Top-level verdicts are judged by
+   * the run's analysis.
+   */
+  clientVerdict?(scenario: string): ClientVerdict | undefined;
   target: TargetInfo;
   /** The server-metrics timeline (empty when not scraped). */
   server: ServerSnapshot[];
@@ -89,6 +97,8 @@ export interface ScenarioResult<Detail = unknown> {
   headline?: string;
   /** The server's own counters and histograms over the scenario's time span, when scraped. */
   server?: ServerWindowSummary;
+  /** The server's own per-request figures (llama.cpp's `timings`) against the client's, same requests. */
+  serverTruth?: ServerTruthSummary;
 }
 
 export interface ScenarioModule<C extends ScenarioConfig = ScenarioConfig, Detail = unknown> {
