@@ -30,11 +30,12 @@ export function fmtDegradation(ev: DegradationEvidence | undefined): string {
 /** The level's verdict: its status, then what failed and what was inconclusive. */
 function levelVerdict(l: ConversationLevel, gating: boolean): string {
   const failed = l.verdicts.filter((v) => v.status === "fail").map((v) => v.threshold);
-  const unsure = l.verdicts.filter((v) => v.status === "inconclusive").map((v) => v.threshold);
+  const unsure = l.verdicts.filter((v) => v.status === "inconclusive");
   const noise = l.verdicts.filter((v) => v.status === "pass" && v.reason).map((v) => v.threshold);
+  const why = (r: string | undefined) => (r?.startsWith("client overloaded") ? "the client was overloaded" : "not distinguishable from noise");
   const parts = [
-    failed.length ? `fails ${failed.join(", ")}` : "",
-    unsure.length ? `${unsure.join(", ")} not distinguishable from noise` : "",
+    failed.length ? `breaks ${failed.join(", ")}` : "",
+    ...unsure.map((v) => `${v.threshold} undecided: ${why(v.reason)}`),
     noise.length ? `${noise.join(", ")} breached within noise` : "",
     gating ? "" : "not gating",
   ].filter(Boolean);

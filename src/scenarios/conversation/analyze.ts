@@ -448,7 +448,9 @@ export function sweepHeadline(
     parts.push(
       head.status === "fail"
         ? `at ${head.concurrency} it breaks ${brokenAt(head, "fail").join(", ")}${beyond(head.concurrency)}`
-        : `at ${head.concurrency} it is inconclusive on ${brokenAt(head, "inconclusive").join(", ")} (not distinguishable from noise)${beyond(head.concurrency)}`,
+        : `at ${head.concurrency} it is inconclusive on ${brokenAt(head, "inconclusive").join(", ")} (${
+            head.verdicts.some((v) => v.status === "inconclusive" && v.reason?.startsWith("client overloaded")) ? "the client was overloaded" : "not distinguishable from noise"
+          })${beyond(head.concurrency)}`,
     );
     const rest = bad.slice(1);
     const fails = rest.filter((l) => l.status === "fail").map((l) => l.concurrency);

@@ -141,7 +141,7 @@ describe("a concurrency sweep: headline, level table, status and verdicts agree 
     expect(v.status).toBe("fail");
     expect(v.reason).toMatch(/^at 5 sessions at once: session 3: beyond noise \(\+100\.0 %/);
     const md = renderConversationSection(r);
-    expect(md).toMatch(/\| 5 \|.*\+100\.0 % \(\+[\d.]+…\+[\d.]+ %\), \+200 ms \(session 3\) \| ❌ fail: fails degradation\.ttft_max < 20% \|/);
+    expect(md).toMatch(/\| 5 \|.*\+100\.0 % \(\+[\d.]+…\+[\d.]+ %\), \+200 ms \(session 3\) \| ❌ fail: breaks degradation\.ttft_max < 20% \|/);
     expect(md).toContain("**Holds 2 concurrent 15-turn conversations within every threshold; at 5 it breaks degradation.ttft_max < 20%.**");
   });
 
@@ -186,7 +186,7 @@ describe("a concurrency sweep: headline, level table, status and verdicts agree 
     expect(r.headline).toBe(
       "holds 2 concurrent 15-turn conversations within every threshold; at 5 it breaks degradation.ttft_max < 20% (above the 2 asked for: not gating)",
     );
-    expect(renderConversationSection(r)).toContain("❌ fail: fails degradation.ttft_max < 20%; not gating");
+    expect(renderConversationSection(r)).toContain("❌ fail: breaks degradation.ttft_max < 20%; not gating");
     // Asking for 5 makes the same failure gate.
     const strict = analyzeConversation({ ...cfg, thresholds: [...DEG, "max_concurrency_within_thresholds >= 5"] }, rec.input());
     expect(strict.status).toBe("fail");
