@@ -6,6 +6,7 @@
  */
 import { clearLine, cursorTo } from "node:readline";
 import type { RunEvents } from "../run/events.js";
+import type { RequestRecord } from "../store/records.js";
 import { deriveRequestMetrics } from "../metrics/index.js";
 import { fmtMs } from "../report/format.js";
 import { WARMUP_SCENARIO } from "../run/warmup.js";
@@ -13,10 +14,51 @@ import { WARMUP_SCENARIO } from "../run/warmup.js";
 /** Above this many planned requests, plain output summarises once a second. */
 const PER_REQUEST_LINES_UP_TO = 500;
 
+/**
+ * What a scenario's planned count counts, and which records advance it. The tools scenario
+ * plans case runs (each a loop of several requests, plus a non-streamed twin): a case run
+ * counts once, at its first step. The reasoning scenario plans answers: a judge's request
+ * is not one of them.
+ */
+export interface ProgressUnit {
+  /** The plural noun of the planned count ("requests", "case runs"). */
+  noun: string;
+  counts(rec: RequestRecord): boolean;
+  /** Where the request stands, for the status line. */
+  where(rec: RequestRecord): string;
+}
+
+function levelOf(rec: RequestRecord): string {
+  return rec.concurrency !== undefined && rec.concurrency > 1 ? `concurrency ${rec.concurrency} ` : "";
+}
+
+export function progressUnit(kind: string): ProgressUnit {
+  if (kind === "tools") {
+    return {
+      noun: "case runs",
+      counts: (rec) => rec.role === "step" && rec.turn === 1,
+      where: (rec) => `${levelOf(rec)}case ${rec.session ?? "?"} #${rec.iteration ?? "?"} ${rec.role === "non_streamed" ? "step 1 (non-streamed twin)" : `step ${rec.turn ?? "?"}`}`,
+    };
+  }
+  if (kind === "reasoning") {
+    return {
+      noun: "task runs",
+      counts: (rec) => rec.role !== "judge",
+      where: (rec) => `${rec.role === "judge" ? "judge of " : ""}task ${rec.session ?? rec.id} #${rec.iteration ?? "?"}`,
+    };
+  }
+  return {
+    noun: "requests",
+    counts: () => true,
+    where: (rec) => (rec.turn !== undefined ? `${levelOf(rec)}session ${rec.iteration ?? "?"} turn ${rec.turn}` : rec.id),
+  };
+}
+
 export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = process.stderr): () => void {
   const tty = Boolean(stream.isTTY) && process.env.CI === undefined;
   let lastWrite = 0;
   let scenario = "";
+  let unit = progressUnit("");
   let planned = 0;
   let done = 0;
   let failed = 0;
@@ -31,10 +73,11 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
   };
   events.on("scenario:start", (e) => {
     scenario = e.name;
+    unit = progressUnit(e.kind);
     planned = e.plannedRequests;
     done = 0;
     failed = 0;
-    if (!tty) write(`[${e.name}] ${e.kind}: ${e.plannedRequests} requests planned`);
+    if (!tty) write(`[${e.name}] ${e.kind}: ${e.plannedRequests} ${unit.noun} planned`);
   });
   events.on("request:end", (rec) => {
     if (rec.scenario === WARMUP_SCENARIO) {
@@ -42,7 +85,7 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
       if (!tty) write(`[warm-up] ${rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)} (excluded from the figures)` : `failed: ${rec.result.error?.kind ?? "?"}`}`);
       return;
     }
-    done++;
+    if (unit.counts(rec)) done++;
     // A request cut by the run's stop is not the server's failure (run/analyze.ts leaves it out too).
     const cut = rec.result.error?.kind === "aborted";
     if (!rec.result.ok && !cut) failed++;
@@ -51,13 +94,12 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     if (throttled && done < planned) return;
     lastWrite = now;
     const m = deriveRequestMetrics(rec.result);
-    const level = rec.concurrency !== undefined && rec.concurrency > 1 ? `concurrency ${rec.concurrency} ` : "";
-    const where = rec.turn !== undefined ? `${level}session ${rec.iteration ?? "?"} turn ${rec.turn}` : rec.id;
+    const where = unit.where(rec);
     const status = rec.result.ok ? `TTFT ${fmtMs(m.ttftMs)}  E2E ${fmtMs(m.e2eMs)}` : cut ? "cut by the stop (not counted)" : `failed: ${rec.result.error?.kind ?? "?"}`;
     write(
       tty
-        ? `[${scenario}] ${done}/${planned}  ${where}  ${status}${failed ? `  (${failed} failed)` : ""}`
-        : `[${scenario}] ${done}/${planned} ${where}: ${status}`,
+        ? `[${scenario}] ${done}/${planned} ${unit.noun}  ${where}  ${status}${failed ? `  (${failed} failed)` : ""}`
+        : `[${scenario}] ${done}/${planned} ${unit.noun} · ${where}: ${status}`,
     );
   });
   events.on("scenario:end", () => {

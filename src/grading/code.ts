@@ -188,7 +188,9 @@ export function gradeCode(c: CodeCriterion, text: string): GradeResult {
   }
 
   if (constructs.length > 0) {
-    const usable = blocks.filter((b) => b.parse.ok || !mustParse || lang === "python");
+    // With must_parse, code that does not parse earns no construct: a construct is credited
+    // only in a block that parses (word-shuffled or cut code holds the right tokens).
+    const usable = blocks.filter((b) => b.parse.ok || !mustParse);
     const found: string[] = [];
     const missing: string[] = [];
     for (const con of constructs) {
@@ -222,7 +224,10 @@ export function gradeCode(c: CodeCriterion, text: string): GradeResult {
   }
 
   const pass = parts.every((p) => p.pass);
-  const score = parts.reduce((s, p) => s + p.score, 0) / parts.length;
+  // The parts multiply: code is worth the share of it that is there, parses and holds what was
+  // asked. Blocks none of which parse (noise fenced as code, code cut in the middle) score 0,
+  // and code that parses but lacks half the constructs scores 0.5, not 0.83.
+  const score = parts.reduce((s, p) => s * p.score, 1);
   const capped = capEvidence(ev.sort((a, b) => a.start - b.start || b.end - a.end));
   return result(c, { pass, score, reason: `${parts.map((p) => `${p.pass ? "✓" : "✗"} ${p.text}`).join("; ")}${capped.note}`, evidence: capped.evidence });
 }

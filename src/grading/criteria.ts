@@ -24,6 +24,14 @@ export const structureCriterionSchema = z
     max_steps: z.int().min(1).optional(),
     min_headings: z.int().min(1).optional(),
     table: z.boolean().optional().describe("a Markdown table is required"),
+    each_step: z
+      .object({
+        any: z.array(termSchema).min(1).describe("terms of which one must appear in a step's section (its line and what follows, up to the next step)"),
+        min_share: z.number().gt(0).max(1).default(1).describe("the share of steps that must carry one (0.8 = 8 steps of 10)"),
+      })
+      .strict()
+      .optional()
+      .describe("what every step must say (a duration, a week number…): the steps of the winning recogniser are checked one by one"),
   })
   .strict();
 
@@ -35,6 +43,11 @@ export const textCriterionSchema = z
     any: z.array(termSchema).optional().describe("at least min_matches of these terms must appear"),
     min_matches: z.int().min(1).default(1),
     none: z.array(termSchema).optional().describe("none of these may appear"),
+    ordered: z.boolean().optional().describe("the `all` terms must appear in the listed order (lundi before mardi…)"),
+    against: z
+      .array(termSchema)
+      .optional()
+      .describe("statements of the opposite (\"Alex: knave\" against \"Alex: knight\"): the last statement in the answer decides, so a hypothesis in the working does not count"),
   })
   .strict();
 

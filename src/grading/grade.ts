@@ -5,7 +5,8 @@
  */
 import type { Criterion, RuleCriterion } from "./criteria.js";
 import type { GradeResult, GradingInput } from "./types.js";
-import { clip, errorResult, gradedText } from "./evidence.js";
+import { clip, errorResult, gradedText, result, withoutThink } from "./evidence.js";
+import { blankSpans, promptEchoSpans, readProse } from "./prose.js";
 import { gradeStructure } from "./structure.js";
 import { gradeText } from "./text.js";
 import { gradeNumeric } from "./numeric.js";
@@ -62,9 +63,76 @@ export function gradeRule(c: RuleCriterion, input: GradingInput): GradeResult {
   return r;
 }
 
-/** Grades the rule-based criteria of a list, in order; judge criteria are skipped. */
+/**
+ * What the answer gate found: the input with the prompt's echo blanked, and, when the answer
+ * is not to be credited at all, why.
+ */
+export interface AnswerGate {
+  input: GradingInput;
+  /** Characters of the answer blanked as copied from the prompt. */
+  echoed: number;
+  /** Set when nothing in the answer may be credited: only the prompt said back, or not prose in the task's language. */
+  failure?: string;
+  /** The answer is nothing but the prompt's echo (and punctuation). */
+  echoOnly?: boolean;
+}
+
+/**
+ * Checks an answer before its criteria are graded (prose.ts): what it copies from the prompt
+ * is blanked (offsets kept), and an answer that is only that echo, or whose prose is not in
+ * the task's language (word salad, another script, the other language), is credited nothing.
+ * Without `input.language` and `input.prompt` the input passes unchanged.
+ */
+export function gateAnswer(input: GradingInput): AnswerGate {
+  const answer = withoutThink(input.answer);
+  if (answer.trim() === "") return { input, echoed: 0 };
+  let graded = input;
+  let echoed = 0;
+  if (input.prompt !== undefined && input.prompt.trim() !== "") {
+    const spans = promptEchoSpans(answer, input.prompt);
+    echoed = spans.reduce((n, s) => n + (s.end - s.start), 0);
+    if (spans.length > 0) {
+      const blanked = blankSpans(input.answer, spans);
+      graded = { ...input, answer: blanked };
+      if (withoutThink(blanked).trim().replace(/[\p{P}\p{S}\s]/gu, "") === "") {
+        return {
+          input: graded,
+          echoed,
+          echoOnly: true,
+          failure: `the answer only repeats the prompt (${echoed} characters copied from it): nothing in it is the model's own`,
+        };
+      }
+    }
+  }
+  if (input.language !== undefined) {
+    const prose = readProse(withoutThink(graded.answer), input.language);
+    if (!prose.ok) return { input: graded, echoed, failure: `the answer is not coherent text in the task's language: ${prose.reason}` };
+  }
+  return { input: graded, echoed };
+}
+
+/**
+ * Grades the rule-based criteria of a list, in order; judge criteria are skipped. With the
+ * task's language and prompt in the input, the answer gate runs first (gateAnswer): echoed
+ * text is not graded, and an answer that fails the gate scores 0 on every criterion, each
+ * reason saying why and what the criterion would have read otherwise.
+ */
 export function gradeRules(criteria: Criterion[], input: GradingInput): GradeResult[] {
-  return criteria.filter((c): c is RuleCriterion => c.grader !== "judge").map((c) => gradeRule(c, input));
+  const rules = criteria.filter((c): c is RuleCriterion => c.grader !== "judge");
+  let gate: AnswerGate;
+  try {
+    gate = gateAnswer(input);
+  } catch {
+    gate = { input, echoed: 0 }; // never throws: a gate that cannot run leaves the answer as it is
+  }
+  if (gate.failure === undefined) return rules.map((c) => gradeRule(c, gate.input));
+  const failure = gate.failure;
+  return rules.map((c) => {
+    if (gate.echoOnly === true && (c.on ?? "answer") === "answer") return result(c, { pass: false, score: 0, reason: `✗ not credited: ${failure}` });
+    const r = gradeRule(c, gate.input);
+    if (r.error !== undefined) return r;
+    return result(c, { pass: false, score: 0, reason: `✗ not credited: ${failure} [read without this check: ${r.reason}]` });
+  });
 }
 
 /**
@@ -110,7 +178,9 @@ export function criterionProblems(c: Criterion): string[] {
   };
   switch (c.grader) {
     case "structure":
-      if (c.min_steps === undefined && c.max_steps === undefined && c.min_headings === undefined && c.table !== true) out.push("sets none of min_steps, max_steps, min_headings, table");
+      if (c.min_steps === undefined && c.max_steps === undefined && c.min_headings === undefined && c.table !== true && c.each_step === undefined)
+        out.push("sets none of min_steps, max_steps, min_headings, table, each_step");
+      checkTerms(c.each_step?.any, "each_step.any");
       if (c.min_steps !== undefined && c.max_steps !== undefined && c.min_steps > c.max_steps) out.push("min_steps is above max_steps");
       break;
     case "text":
@@ -119,6 +189,9 @@ export function criterionProblems(c: Criterion): string[] {
       checkTerms(c.all, "all");
       checkTerms(c.any, "any");
       checkTerms(c.none, "none");
+      checkTerms(c.against, "against");
+      if (c.ordered === true && (c.all?.length ?? 0) < 2) out.push("ordered needs two terms or more in all");
+      if ((c.against?.length ?? 0) > 0 && (c.all?.length ?? 0) + (c.any?.length ?? 0) === 0) out.push("against needs terms in all or any");
       break;
     case "numeric":
       break;

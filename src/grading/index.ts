@@ -6,7 +6,8 @@
  *     never replacing them.
  * Nothing here does I/O.
  */
-export { gradeRule, gradeRules, taskScore, criterionProblems } from "./grade.js";
+export { gradeRule, gradeRules, gateAnswer, taskScore, criterionProblems, type AnswerGate } from "./grade.js";
+export { readProse, promptEchoSpans, blankSpans, proseOf, type ProseLanguage, type ProseReading } from "./prose.js";
 export { judgeCriteria, judgeCriterion, parseJudgeReply, rubricItems, type Complete, type JudgeContext, type JudgeItem, type JudgeMessage } from "./judge.js";
 export { JUDGE_PROMPTS, fillPrompt } from "./judge-prompts.js";
 export { analyseStructure, gradeStructure, type StructureAnalysis, type Recogniser } from "./structure.js";

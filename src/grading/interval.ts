@@ -189,6 +189,8 @@ export function extractIntervals(text: string, variable?: string): { intervals: 
     // "strictement" before, or anywhere earlier in the sentence ("B est strictement compris entre").
     const sentenceStart = Math.max(t.lastIndexOf("\n", r.index), t.lastIndexOf(". ", r.index), t.lastIndexOf(";", r.index), r.index - 80) + 1;
     const before = t.slice(sentenceStart, r.index);
+    // A negated statement ("B n'est pas compris entre 5 et 10", "B is not between…") states no interval.
+    if (/(?:\bnot|n['’]t|\bnever|\bpas|\bjamais)\s+(?:(?:forc[ée]ment|n[ée]cessairement|necessarily|really|vraiment)\s+)?(?:(?:lie|lies|located|situ[ée]e?s?)\s+)?$/iu.test(before)) continue;
     if (r[1] !== undefined || /(?:strictement|strictly)\s*(?:compris(?:es?)?\s*)?$/iu.test(before)) {
       lowInc = false;
       highInc = false;

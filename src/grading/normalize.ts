@@ -157,6 +157,8 @@ export const REGEX_TERM_RE = /^\/(.+)\/([dgimsuyv]*)$/s;
 
 const ALNUM_RE = /[\p{L}\p{N}]/u;
 const LETTERS_RE = /^\p{L}+$/u;
+const DIGITS_RE = /^\p{Nd}+$/u;
+const DIGIT_RE = /^\p{Nd}$/u;
 /** Characters that join the words of a term and may be replaced by any separator. */
 const JOINER_RE = /[\s\-_/.,:;'"·]/u;
 
@@ -196,31 +198,40 @@ export function compileAlternative(source: string): CompiledAlternative {
   let first = true;
   const chars = [...folded];
   const last = chars.length - 1;
+  let lastWord = "";
   while (i < chars.length) {
     const ch = chars[i] ?? "";
     if (ALNUM_RE.test(ch)) {
       let word = "";
       while (i < chars.length && ALNUM_RE.test(chars[i] ?? "")) word += chars[i++];
-      if (!first) pieces.push(pendingGap ? "[^\\p{L}\\p{N}]{0,4}" : "\\s*");
+      // Between two runs of digits a joiner is a decimal or thousands separator: "18.5"
+      // matches "18,5" but neither "185" nor "18 5".
+      const digits = DIGITS_RE.test(word) && DIGITS_RE.test(lastWord);
+      if (!first) pieces.push(digits && pendingGap ? "[.,]" : pendingGap ? "[^\\p{L}\\p{N}]{0,4}" : "\\s*");
       pieces.push(wordPattern(word));
       pendingGap = false;
       first = false;
+      lastWord = word;
       continue;
     }
     const edge = i === 0 || i === last;
     if (JOINER_RE.test(ch) && !edge) {
+      // Only "." and "," join two numbers; any other joiner ends the number.
+      if (ch !== "." && ch !== ",") lastWord = "";
       pendingGap = true;
       i++;
       continue;
     }
+    lastWord = "";
     if (!first) pieces.push(pendingGap ? "[^\\p{L}\\p{N}]{0,4}" : "\\s*");
     pieces.push(escapeRegex(ch));
     pendingGap = false;
     first = false;
     i++;
   }
-  const head = ALNUM_RE.test(chars[0] ?? "") ? "(?<![\\p{L}\\p{N}])" : "";
-  const tail = ALNUM_RE.test(chars[last] ?? "") ? "(?![\\p{L}\\p{N}])" : "";
+  // A number is whole: "17" is not found in "17.5" or "0.17", nor "180" in "1180".
+  const head = DIGIT_RE.test(chars[0] ?? "") ? "(?<![\\p{L}\\p{N}]|\\d[.,])" : ALNUM_RE.test(chars[0] ?? "") ? "(?<![\\p{L}\\p{N}])" : "";
+  const tail = DIGIT_RE.test(chars[last] ?? "") ? "(?![\\p{L}\\p{N}]|[.,]\\d)" : ALNUM_RE.test(chars[last] ?? "") ? "(?![\\p{L}\\p{N}])" : "";
   return { kind: "words", source, re: new RegExp(`${head}${pieces.join("")}${tail}`, "gu") };
 }
 

@@ -16,6 +16,7 @@ import type { StructureCriterion } from "./criteria.js";
 import type { Evidence, GradeResult } from "./types.js";
 import { capEvidence, errorResult, evidence, result } from "./evidence.js";
 import { indentWidth, scanMarkdown, type Line } from "./markdown.js";
+import { compileTerm, findTerm, fold, type CompiledTerm } from "./normalize.js";
 
 export type Recogniser = "markers" | "numbered" | "table" | "headings" | "bullets";
 
@@ -240,6 +241,28 @@ function collectNumberAndMarker(core: string, l: Line, numbered: (StepItem & { n
   if (mm) addMarker(markers, mm, l);
 }
 
+/**
+ * The section of each step: from its start to the next step's start; the last one runs to
+ * the next heading or horizontal rule after it that is not itself a step, or to the end.
+ */
+export function stepSections(text: string, steps: readonly StepItem[]): { index: number; start: number; end: number }[] {
+  const sorted = steps.map((s, index) => ({ index, start: s.start, end: s.end })).sort((x, y) => x.start - y.start);
+  const { lines } = scanMarkdown(text);
+  return sorted.map((s, k) => {
+    const next = sorted[k + 1];
+    if (next) return { index: s.index, start: s.start, end: next.start };
+    let end = text.length;
+    for (const l of lines) {
+      if (l.start <= s.end || l.inFence) continue;
+      if (HEADING_RE.test(l.text) || HR_RE.test(l.text)) {
+        end = l.start;
+        break;
+      }
+    }
+    return { index: s.index, start: s.start, end };
+  });
+}
+
 const RECOGNISER_NAMES: Record<Recogniser, string> = {
   markers: "step markers",
   numbered: "numbered list",
@@ -250,8 +273,8 @@ const RECOGNISER_NAMES: Record<Recogniser, string> = {
 
 /** Grades a structure criterion on one text. */
 export function gradeStructure(c: StructureCriterion, text: string): GradeResult {
-  if (c.min_steps === undefined && c.max_steps === undefined && c.min_headings === undefined && c.table !== true) {
-    return errorResult(c, "the criterion sets none of min_steps, max_steps, min_headings, table");
+  if (c.min_steps === undefined && c.max_steps === undefined && c.min_headings === undefined && c.table !== true && c.each_step === undefined) {
+    return errorResult(c, "the criterion sets none of min_steps, max_steps, min_headings, table, each_step");
   }
   const a = analyseStructure(text);
   const parts: { pass: boolean; score: number; text: string }[] = [];
@@ -280,6 +303,47 @@ export function gradeStructure(c: StructureCriterion, text: string): GradeResult
     const capped = capEvidence(found.map((s, i) => evidence(text, s.start, s.end, `step ${i + 1} (${RECOGNISER_NAMES[a.best]})`)));
     ev = ev.concat(capped.evidence);
     capNote = capped.note;
+  }
+  if (c.each_step !== undefined) {
+    let terms: CompiledTerm[];
+    try {
+      terms = c.each_step.any.map((t) => compileTerm(t));
+    } catch (e) {
+      return errorResult(c, `bad term in each_step: ${(e as Error).message}`);
+    }
+    const minShare = c.each_step.min_share ?? 1;
+    const folded = fold(text);
+    const matches = terms.flatMap((t) => findTerm(t, folded, 1000));
+    const carries = (sec: { start: number; end: number }) => matches.some((m) => m.start >= sec.start && m.end <= sec.end);
+    const sections = stepSections(text, found);
+    let lacking = sections.filter((sec) => !carries(sec));
+    let items = found;
+    // A plan may give what each step needs in a table beside the steps (a row per phase with
+    // its duration): the table's rows count when there are as many of them as steps needed.
+    const table = a.tables.reduce<(typeof a.tables)[number] | undefined>((best, t) => (!best || t.rows.length > best.rows.length ? t : best), undefined);
+    if (table && a.best !== "table" && lacking.length > 0 && table.rows.length >= Math.ceil(found.length * minShare)) {
+      const rowLacking = table.rows.map((r, index) => ({ index, start: r.start, end: r.end })).filter((sec) => !carries(sec));
+      if (table.rows.length - rowLacking.length > sections.length - lacking.length) {
+        lacking = rowLacking;
+        items = table.rows;
+      }
+    }
+    const total = items === found ? sections.length : items.length;
+    const carrying = total - lacking.length;
+    const share = found.length > 0 && total > 0 ? Math.min(1, carrying / found.length) : 0;
+    const what = terms.map((t) => `'${t.label}'`).join(", ");
+    const counted = items === found ? `${carrying} of ${found.length} steps carry` : `${carrying} of the ${total} table rows beside the ${found.length} steps carry`;
+    parts.push({
+      pass: found.length > 0 && share >= minShare - 1e-9,
+      score: found.length > 0 ? Math.min(1, share / minShare) : 0,
+      text:
+        found.length === 0
+          ? `no steps to check for ${what}`
+          : `${counted} ${what}, wanted ${minShare >= 1 ? "every step" : `${Math.round(minShare * 100)} % of them`}${lacking.length > 0 ? ` (lacking: ${items === found ? "step" : "row"} ${lacking.map((sec) => sec.index + 1).join(", ")})` : ""}`,
+    });
+    // Within the 20-span cap: the steps (when min_steps did not list them), then up to 5 lacking ones.
+    if (c.min_steps === undefined && c.max_steps === undefined) ev = ev.concat(capEvidence(found.map((st, i) => evidence(text, st.start, st.end, `step ${i + 1} (${RECOGNISER_NAMES[a.best]})`)), 15).evidence);
+    ev = ev.concat(lacking.slice(0, 5).map((sec) => evidence(text, items[sec.index]?.start ?? sec.start, items[sec.index]?.end ?? sec.start, `${items === found ? "step" : "row"} ${sec.index + 1} lacks ${what}`)));
   }
   if (c.min_headings !== undefined) {
     const n = a.headings.length;

@@ -21,7 +21,7 @@ function label(t: CompiledTerm): string {
 function hits(terms: Term[], folded: MappedText): TermHit[] {
   return terms.map((t) => {
     const term = compileTerm(t);
-    return { term, matches: findTerm(term, folded, 5) };
+    return { term, matches: findTerm(term, folded, 50) };
   });
 }
 
@@ -32,6 +32,22 @@ function matchEvidence(text: string, h: TermHit, kind: string, perTerm = 3): Evi
   });
 }
 
+/**
+ * The longest chain of terms found in the listed order (each match starting after the
+ * previous one), greedily: the terms of the chain, in order.
+ */
+function orderedChain(list: TermHit[]): TermHit[] {
+  const chain: TermHit[] = [];
+  let after = -1;
+  for (const h of list) {
+    const m = h.matches.find((x) => x.start > after);
+    if (!m) continue;
+    chain.push(h);
+    after = m.start;
+  }
+  return chain;
+}
+
 /** Grades a text criterion on one text. */
 export function gradeText(c: TextCriterion, text: string): GradeResult {
   const noTerms = (c.all?.length ?? 0) === 0 && (c.any?.length ?? 0) === 0 && (c.none?.length ?? 0) === 0;
@@ -40,11 +56,13 @@ export function gradeText(c: TextCriterion, text: string): GradeResult {
   let all: TermHit[];
   let any: TermHit[];
   let none: TermHit[];
+  let against: TermHit[];
   try {
     folded = fold(text);
     all = hits(c.all ?? [], folded);
     any = hits(c.any ?? [], folded);
     none = hits(c.none ?? [], folded);
+    against = hits(c.against ?? [], folded);
   } catch (e) {
     return errorResult(c, `bad term: ${(e as Error).message}`);
   }
@@ -53,11 +71,21 @@ export function gradeText(c: TextCriterion, text: string): GradeResult {
   if (all.length > 0) {
     const found = all.filter((h) => h.matches.length > 0);
     const missing = all.filter((h) => h.matches.length === 0);
-    parts.push({
-      pass: missing.length === 0,
-      score: found.length / all.length,
-      text: `all: ${found.length}/${all.length} terms found${missing.length > 0 ? `, missing ${missing.map((h) => label(h.term)).join(", ")}` : ""}`,
-    });
+    if (c.ordered === true) {
+      const chain = orderedChain(all);
+      const outOfOrder = found.filter((h) => !chain.includes(h));
+      parts.push({
+        pass: missing.length === 0 && outOfOrder.length === 0,
+        score: chain.length / all.length,
+        text: `all, in order: ${chain.length}/${all.length} terms found in the listed order${missing.length > 0 ? `, missing ${missing.map((h) => label(h.term)).join(", ")}` : ""}${outOfOrder.length > 0 ? `, out of order ${outOfOrder.map((h) => label(h.term)).join(", ")}` : ""}`,
+      });
+    } else {
+      parts.push({
+        pass: missing.length === 0,
+        score: found.length / all.length,
+        text: `all: ${found.length}/${all.length} terms found${missing.length > 0 ? `, missing ${missing.map((h) => label(h.term)).join(", ")}` : ""}`,
+      });
+    }
     for (const h of found) ev.push(...matchEvidence(text, h, "found", 1));
   }
   if (any.length > 0) {
@@ -71,6 +99,29 @@ export function gradeText(c: TextCriterion, text: string): GradeResult {
     });
     for (const h of found) ev.push(...matchEvidence(text, h, "found", 1));
   }
+  // The last statement decides: a match of an `against` term after every match of the
+  // criterion's own terms contradicts them (a hypothesis in the working does not count).
+  const positive = parts.length;
+  let contradicted = false;
+  if (against.length > 0) {
+    const last = (list: TermHit[]) => {
+      let best: { h: TermHit; start: number; end: number } | undefined;
+      for (const h of list) for (const m of h.matches) if (!best || m.start > best.start) best = { h, start: m.start, end: m.end };
+      return best;
+    };
+    const own = last([...all, ...any]);
+    const contra = last(against);
+    if (contra && (!own || contra.start > own.start)) {
+      contradicted = true;
+      const quoteOf = (x: { start: number; end: number }) => JSON.stringify(text.slice(x.start, x.end));
+      parts.push({
+        pass: false,
+        score: 0,
+        text: `the answer's last word contradicts it: ${quoteOf(contra)} (${label(contra.h.term)})${own ? ` comes after ${quoteOf(own)}` : ""}`,
+      });
+      ev.push(evidence(text, contra.start, contra.end, `contradicts (${label(contra.h.term)})`));
+    }
+  }
   if (none.length > 0) {
     const present = none.filter((h) => h.matches.length > 0);
     parts.push({
@@ -81,7 +132,12 @@ export function gradeText(c: TextCriterion, text: string): GradeResult {
     for (const h of present) ev.push(...matchEvidence(text, h, "forbidden", 3));
   }
   const pass = parts.every((p) => p.pass);
-  const score = parts.reduce((s, p) => s + p.score, 0) / parts.length;
+  // Forbidden terms and contradictions veto, they never earn credit: with terms to find, the
+  // score is theirs, times the share of forbidden terms absent, and 0 when contradicted (a
+  // refusal that avoids the wrong answer scores 0, not half).
+  const mean = (list: typeof parts) => list.reduce((s, p) => s + p.score, 0) / list.length;
+  const noneScore = none.length > 0 ? (parts[parts.length - 1]?.score ?? 1) : 1;
+  const score = positive > 0 ? (contradicted ? 0 : mean(parts.slice(0, positive)) * noneScore) : mean(parts);
   ev.sort((a, b) => a.start - b.start);
   return result(c, { pass, score, reason: parts.map((p) => `${p.pass ? "✓" : "✗"} ${p.text}`).join("; "), evidence: ev });
 }

@@ -36,4 +36,11 @@ export interface GradingInput {
   reasoning: string;
   /** The answer was cut by max_tokens: graders still run, and the report says so. */
   truncated: boolean;
+  /**
+   * The task's language. When given, an answer whose prose is not in it (word salad, another
+   * script, the other language) is credited nothing (prose.ts).
+   */
+  language?: "en" | "fr";
+  /** The task's prompt. When given, what the answer copies from it is not graded (prose.ts). */
+  prompt?: string;
 }

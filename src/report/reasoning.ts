@@ -2,7 +2,7 @@
 import type { GradeResult } from "../grading/types.js";
 import type { ReasoningDetail, TaskRun } from "../scenarios/reasoning/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { fmtMs, fmtNum, fmtPct } from "./format.js";
+import { fmtMs, fmtNum, fmtPct, fmtTtft } from "./format.js";
 import { code, heading, paragraph, strong, table, text, type Inline } from "./md.js";
 
 const pct = (v: number | undefined) => (v === undefined ? "—" : `${Math.round(v * 100)} %`);
@@ -24,8 +24,8 @@ function runRow(r: TaskRun): Inline[] {
     taskLabel(r),
     text(r.category),
     text(r.language),
-    fmtMs(r.ttftMs),
-    fmtMs(r.ttfaMs),
+    fmtTtft(r.ttftMs, r.streamed),
+    fmtTtft(r.ttfaMs, r.streamed),
     fmtMs(r.e2eMs),
     tokens,
     fmtNum(r.outputTps),
@@ -59,6 +59,27 @@ function criteriaTable(r: TaskRun): string {
   );
 }
 
+/**
+ * A run that needs its full criteria table: it failed (or its request did), it was cut by
+ * max_tokens, a reviewer gave it a score or a note, or the judge disagrees with the rules.
+ */
+export function needsDetail(r: TaskRun): boolean {
+  if (!r.ok || !r.pass || r.truncated) return true;
+  if (r.humanScore !== undefined || r.human.length > 0 || r.humanNote) return true;
+  return r.judge.some((g) => g.error !== undefined || !g.pass);
+}
+
+/** One line of criteria for a passing run: every criterion met, or which one was not and its score. */
+function criteriaSummary(r: TaskRun): Inline {
+  const graded = r.auto.filter((g) => g.error === undefined);
+  const missed = graded.filter((g) => !g.pass);
+  const errored = r.auto.filter((g) => g.error !== undefined);
+  const parts: Inline[] = [`${graded.length - missed.length}/${r.auto.length} met`];
+  if (missed.length > 0) parts.push([" — not met: ", missed.map((g, i) => [i > 0 && ", ", code(g.criterion), ` ${pct(g.score)}`])]);
+  if (errored.length > 0) parts.push([" — not graded: ", errored.map((g, i) => [i > 0 && ", ", code(g.criterion)])]);
+  return parts;
+}
+
 export function renderReasoningSection(res: ScenarioResult<ReasoningDetail>): string {
   const d = res.detail;
   const out: string[] = [];
@@ -81,8 +102,22 @@ export function renderReasoningSection(res: ScenarioResult<ReasoningDetail>): st
       ),
     );
   }
-  out.push("### Criteria, with their evidence");
-  for (const r of d.runs) {
+  // Say a thing once: passing runs in one compact table, full criteria tables only where a
+  // reader has something to check (a failure, a cut answer, a review, a judge that disagrees).
+  const detailed = d.runs.filter(needsDetail);
+  const passing = d.runs.filter((r) => !needsDetail(r));
+  if (passing.length > 0) {
+    out.push("### Passing task runs");
+    out.push(
+      table(
+        ["Task", "Title", "Final", "Criteria (automatic)"],
+        passing.map((r) => [taskLabel(r), text(r.title, 80), strong(pct(r.finalScore)), criteriaSummary(r)]),
+      ),
+    );
+  }
+  out.push("### Failures and reviews, with their evidence");
+  if (detailed.length === 0) out.push(paragraph("Every task run passed, with no review and no judge disagreement: nothing to detail."));
+  for (const r of detailed) {
     out.push(heading(4, taskLabel(r), ": ", text(r.title, 120), r.truncated && " — ✂ truncated by max_tokens"));
     if (!r.ok) {
       out.push(paragraph("The request failed (", text(r.error ?? "?"), "); nothing to grade."));
@@ -91,6 +126,6 @@ export function renderReasoningSection(res: ScenarioResult<ReasoningDetail>): st
     out.push(criteriaTable(r));
     if (r.humanNote) out.push(paragraph("Reviewer: ", text(r.humanNote, 400)));
   }
-  out.push("Full prompts, reasoning and answers are in records.jsonl; `shakedown review DIR` writes one review sheet per task with everything side by side.");
+  out.push("Full prompts, reasoning and answers are in records.jsonl; `shakedown review DIR` writes one review sheet per task with everything side by side, passing ones included.");
   return out.join("\n\n");
 }

@@ -13,7 +13,7 @@ export { detectLeakedCalls, detectLeakedTags, callShape } from "./leak.js";
 export { checkStructured, checkJson, leakEvidence, PARSER_FIX, type StructuredOptions } from "./checks.js";
 export { checkSchema } from "./schema.js";
 export { matchArguments, matchStep, describeCall, describeExpectation, numbersMatch, foldForEquality, isMatcher, RELATIVE_TOLERANCE } from "./match.js";
-export { checkFinalAnswer } from "./final.js";
+export { checkFinalAnswer, type FinalAnswerOptions } from "./final.js";
 export { checkStreamConsistency, jsonEqual } from "./stream.js";
 export { parseArguments, type ParsedArguments } from "./args.js";
 export type * from "./types.js";

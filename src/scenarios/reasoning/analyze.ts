@@ -33,6 +33,8 @@ export interface TaskRun {
   error?: string;
   truncated: boolean;
   finishReason?: string;
+  /** False for a request sent without streaming: it has no TTFT (the report says so). */
+  streamed?: boolean;
   ttftMs?: number;
   ttfaMs?: number;
   e2eMs?: number;
@@ -116,7 +118,7 @@ function analyzeRun(rec: RequestRecord, judges: RequestRecord[], reviews: Analys
   const r = rec.result;
   const m = deriveRequestMetrics(r);
   const truncated = r.finishReason === "length";
-  const auto = r.ok ? gradeRules(task.criteria, { answer: r.content, reasoning: r.reasoning, truncated }) : [];
+  const auto = r.ok ? gradeRules(task.criteria, { answer: r.content, reasoning: r.reasoning, truncated, language: task.language, prompt: task.prompt }) : [];
   const judge = judges.flatMap((j) => j.judged?.grades ?? []);
   const autoScore = r.ok ? taskScore(task.criteria, auto, task.pass_score).score : 0;
   const judgeGraded = judge.filter((g) => g.error === undefined);
@@ -135,6 +137,7 @@ function analyzeRun(rec: RequestRecord, judges: RequestRecord[], reviews: Analys
     ...(r.error ? { error: `${r.error.kind}: ${r.error.message}` } : {}),
     truncated,
     ...(r.finishReason !== undefined ? { finishReason: r.finishReason } : {}),
+    streamed: r.stream,
     ...(m.ttftMs !== undefined ? { ttftMs: m.ttftMs } : {}),
     ...(m.ttfaMs !== undefined ? { ttfaMs: m.ttfaMs } : {}),
     ...(m.e2eMs !== undefined ? { e2eMs: m.e2eMs } : {}),
@@ -221,7 +224,8 @@ export function analyzeReasoning(config: ReasoningScenarioConfig, input: Analysi
     metrics,
     verdicts,
     status: overallStatus(verdicts),
-    headline: `${passed}/${runs.length} task runs pass, mean score ${score ? (score.mean * 100).toFixed(0) : "—"} %${truncated.length ? `, ${truncated.length} truncated` : ""}`,
+    // A verb phrase: the report prints "It <headline>." and the summary prints it alone.
+    headline: `passes ${passed}/${runs.length} task runs, with a mean score of ${score ? (score.mean * 100).toFixed(0) : "—"} %${truncated.length ? `; ${truncated.length} ${truncated.length === 1 ? "was" : "were"} cut by max_tokens` : ""}`,
     detail: { runs, byCategory, reviewed },
     requests: { total: answers.length, ok: answers.filter((r) => r.result.ok).length, failed: answers.filter((r) => !r.result.ok).length },
     errors: collectErrors(answers),

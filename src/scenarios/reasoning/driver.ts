@@ -12,7 +12,7 @@ import type { WireMessage } from "../../wire/openai.js";
 import { apiKeyFromEnv } from "../../run/target.js";
 import { sendChat } from "../common.js";
 import type { ScenarioContext } from "../types.js";
-import type { Task } from "./pack.js";
+import { taskAsRun, type Task } from "./pack.js";
 import { selectTasks } from "./packs.js";
 
 interface Judge {
@@ -35,7 +35,7 @@ async function openJudge(config: ReasoningScenarioConfig, ctx: ScenarioContext):
     ...(apiKey !== undefined ? { apiKey } : {}),
     timeouts: { connectMs: t.connect_ms, firstByteMs: t.first_byte_ms, betweenTokensMs: t.between_tokens_ms, totalMs: t.total_ms },
   };
-  const pre = await preflight(endpoint, j.api_key_env !== undefined ? { apiKeyEnv: j.api_key_env } : {});
+  const pre = await preflight(endpoint, { ...(j.api_key_env !== undefined ? { apiKeyEnv: j.api_key_env } : {}), keySetting: "judge.api_key_env" });
   const model = j.model ?? pre.models[0]?.id;
   if (model === undefined) throw new Error(`the judge at ${j.url} lists no model; set judge.model`);
   const client = createClient(endpoint);
@@ -79,7 +79,7 @@ async function runTask(config: ReasoningScenarioConfig, ctx: ScenarioContext, ta
     session: task.id,
     iteration: repetition,
     role: "answer",
-    task,
+    task: taskAsRun(task),
     newMessages: messages,
     messageCount: messages.length,
     params,

@@ -7,6 +7,27 @@ import { criterionSchema } from "../../grading/criteria.js";
 
 export const TASK_CATEGORIES = ["planning", "math", "logic", "code_review", "code_writing", "analysis"] as const;
 
+/** What makes a negative example wrong (docs/tasks.md#negatives). */
+export const NEGATIVE_KINDS = ["no_working", "wrong_value", "wrong_order", "negated", "refusal", "off_topic", "incomplete", "other"] as const;
+
+/**
+ * A wrong-but-plausible answer kept next to its task: the task must not pass on it, and the
+ * criteria it names in `fails` must not pass either. Tests grade every negative of every
+ * built-in task; the scenario never sends them.
+ */
+export const negativeSchema = z
+  .object({
+    kind: z.enum(NEGATIVE_KINDS),
+    /** Why the answer is wrong, for readers of the pack. */
+    note: z.string().min(1),
+    answer: z.string().min(1),
+    /** Criteria (by id) that must not pass on this answer. */
+    fails: z.array(z.string()).optional(),
+    /** fail (default): the task's score stays below pass_score; zero: the score is 0. */
+    expect: z.enum(["fail", "zero"]).default("fail"),
+  })
+  .strict();
+
 export const taskSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "a task id: lower-case letters, digits, - and _"),
@@ -23,8 +44,18 @@ export const taskSchema = z
     criteria: z.array(criterionSchema).min(1),
     /** For reviewers: what a good answer looks like. */
     reference: z.string().optional(),
+    /** Wrong-but-plausible answers the criteria must reject (tests only; never sent). */
+    negatives: z.array(negativeSchema).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    const ids = new Set(t.criteria.map((c) => c.id));
+    t.negatives?.forEach((n, i) => {
+      (n.fails ?? []).forEach((id, k) => {
+        if (!ids.has(id)) ctx.addIssue({ code: "custom", path: ["negatives", i, "fails", k], message: `no criterion "${id}" in this task (criteria: ${[...ids].join(", ")})` });
+      });
+    });
+  });
 
 export const packSchema = z
   .object({
@@ -36,4 +67,12 @@ export const packSchema = z
   .strict();
 
 export type Task = z.infer<typeof taskSchema>;
+export type Negative = z.infer<typeof negativeSchema>;
+
+/** The task as a run records it: negatives are test data, not part of what was asked. */
+export function taskAsRun(task: Task): Task {
+  if (task.negatives === undefined) return task;
+  const { negatives: _negatives, ...rest } = task;
+  return rest;
+}
 export type TaskPack = z.infer<typeof packSchema>;

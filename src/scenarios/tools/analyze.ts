@@ -28,6 +28,8 @@ export interface ToolStep {
   calls: MadeCall[];
   content: string;
   finishReason?: string;
+  /** False for a request sent without streaming: it has no TTFT nor time to first tool call (the report says so). */
+  streamed?: boolean;
   ttftMs?: number;
   firstToolCallMs?: number;
   e2eMs?: number;
@@ -89,6 +91,7 @@ function analyzeRun(stepRecs: RequestRecord[], nonStreamed: RequestRecord | unde
       calls: made(r),
       content: r.result.content,
       ...(r.result.finishReason !== undefined ? { finishReason: r.result.finishReason } : {}),
+      streamed: r.result.stream,
       ...(m.ttftMs !== undefined ? { ttftMs: m.ttftMs } : {}),
       ...(r.result.t.firstToolCall !== undefined ? { firstToolCallMs: r.result.t.firstToolCall } : {}),
       ...(m.e2eMs !== undefined ? { e2eMs: m.e2eMs } : {}),
@@ -139,7 +142,7 @@ function analyzeRun(stepRecs: RequestRecord[], nonStreamed: RequestRecord | unde
     callMatch = pass;
     checks.push({ check: "call_match", pass, reason: reasons.join(" · "), evidence });
   }
-  if (c.final_answer) checks.push(checkFinalAnswer(finalAnswer, c.final_answer));
+  if (c.final_answer) checks.push(checkFinalAnswer(finalAnswer, c.final_answer, { language: c.language, prompt: c.prompt }));
   let streamMismatch: boolean | undefined;
   if (nonStreamed?.result.ok && first.result.ok) {
     const sc = checkStreamConsistency(made(first), made(nonStreamed));
@@ -218,12 +221,15 @@ export function analyzeTools(config: ToolsScenarioConfig, input: AnalysisInput):
   const levels = [...new Set(runs.map((r) => r.concurrency))].sort((a, b) => a - b);
   const notes: string[] = [];
   const parserFailures = judged.filter((r) => r.parserFailure);
+  // The headline is a verb phrase: the report prints "It <headline>." and the summary prints it alone.
   let headline: string;
   if (parserFailures.length > 0) {
-    headline = `the server's tool-call parser did not parse ${parserFailures.length}/${judged.length} case runs: tool calls came back as text in the content; check --tool-call-parser (hermes for Qwen3) and --enable-auto-tool-choice`;
-    notes.push(`Tool calls leaked into the content in ${parserFailures.length} case run(s): ${headline.split(": ").slice(1).join(": ")}.`);
+    const fix = "tool calls came back as text in the content; check --tool-call-parser (hermes for Qwen3) and --enable-auto-tool-choice";
+    headline = `finds the server's tool-call parser failing in ${parserFailures.length}/${judged.length} case runs: ${fix}`;
+    notes.push(`Tool calls leaked into the content in ${parserFailures.length} case run(s): ${fix}.`);
   } else {
-    headline = `${judged.filter((r) => r.callMatch).length}/${judged.length} case runs made the expected calls; ${runs.filter((r) => r.pass).length} passed every check`;
+    const passed = runs.filter((r) => r.pass).length;
+    headline = `makes the expected calls in ${judged.filter((r) => r.callMatch).length}/${judged.length} case runs, and ${passed}/${runs.length} pass every check`;
   }
   if (compared.some((r) => r.streamMismatch))
     notes.push("Some streamed tool calls differ from the same request non-streamed: the server's streaming tool parser drops or splits arguments.");

@@ -68,6 +68,22 @@ export const expectedCallSchema = z
   })
   .strict();
 
+/** What makes a negative final answer wrong (docs/tool-cases.md#negatives). */
+export const TOOL_NEGATIVE_KINDS = ["wrong_value", "wrong_order", "negated", "refusal", "off_topic", "incomplete", "other"] as const;
+
+/**
+ * A wrong-but-plausible final answer kept next to its case: the final_answer check must fail
+ * on it. Tests check every negative of every built-in case; the scenario never sends them.
+ */
+export const toolNegativeSchema = z
+  .object({
+    kind: z.enum(TOOL_NEGATIVE_KINDS),
+    /** Why the answer is wrong, for readers of the pack. */
+    note: z.string().min(1),
+    answer: z.string().min(1),
+  })
+  .strict();
+
 export const toolCaseSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
@@ -89,6 +105,8 @@ export const toolCaseSchema = z
     /** Terms the final answer must contain (e.g. a value only a tool result gives). */
     final_answer: z.array(termSchema).optional(),
     max_tokens: z.int().positive().default(512),
+    /** Wrong-but-plausible final answers the final_answer check must reject (tests only; never sent). */
+    negatives: z.array(toolNegativeSchema).optional(),
   })
   .strict();
 
@@ -103,4 +121,12 @@ export const toolPackSchema = z
 export type ToolSpec = z.infer<typeof toolSpecSchema>;
 export type ExpectedCall = z.infer<typeof expectedCallSchema>;
 export type ToolCase = z.infer<typeof toolCaseSchema>;
+export type ToolNegative = z.infer<typeof toolNegativeSchema>;
+
+/** The case as a run records it: negatives are test data, not part of what was asked. */
+export function caseAsRun(c: ToolCase): ToolCase {
+  if (c.negatives === undefined) return c;
+  const { negatives: _negatives, ...rest } = c;
+  return rest;
+}
 export type ToolPack = z.infer<typeof toolPackSchema>;

@@ -10,7 +10,7 @@ import { RECORD_VERSION, type RequestRecord } from "../../store/records.js";
 import type { WireMessage, WireTool } from "../../wire/openai.js";
 import { sendChat } from "../common.js";
 import type { ScenarioContext } from "../types.js";
-import type { ToolCase } from "./case.js";
+import { caseAsRun, type ToolCase } from "./case.js";
 import { createToolSession, executeTool, resolveToolSpecs, toolMessageContent } from "./executors.js";
 import { selectCases } from "./packs.js";
 
@@ -75,7 +75,7 @@ async function runCase(config: ToolsScenarioConfig, ctx: ScenarioContext, job: J
       id: `${base}/s${step}`,
       turn: step,
       role: "step",
-      ...(step === 1 ? { toolCase: c } : {}),
+      ...(step === 1 ? { toolCase: caseAsRun(c) } : {}),
       newMessages: messages.slice(sentUpTo),
       messageCount: messages.length,
       params,

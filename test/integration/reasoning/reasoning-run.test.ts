@@ -50,7 +50,13 @@ describe("reasoning scenario against the simulator's answer bank", () => {
     expect(records.every((r) => r.task !== undefined && r.result.reasoning.length > 0)).toBe(true);
     const report = readFileSync(join(dir, "report.md"), "utf8");
     expect(report).toContain("### Tasks");
-    expect(report).toContain("### Criteria, with their evidence");
+    // Passing runs in one compact table; full criteria tables only for failures (issue 11, item 7).
+    expect(report).toContain("### Passing task runs");
+    expect(report).toContain("### Failures and reviews, with their evidence");
+    const detailHeadings = report.match(/^#### /gm) ?? [];
+    expect(detailHeadings.length).toBe(runs.filter((r) => !r.pass || r.truncated).length);
+    // The headline reads as a sentence after "It".
+    expect(report).toMatch(/ It passes \d+\/18 task runs, with a mean score of \d+ %/);
 
     // Review sheets and an overrides file.
     const review = await runCli(["review", dir]);

@@ -36,6 +36,13 @@ describe("tools scenario against the simulator", () => {
     const report = readFileSync(join(dir, "report.md"), "utf8");
     expect(report).toContain("### Cases");
     expect(report).toContain("### By category");
+    // The correct answers pass the final-answer check as the scenario runs it (prose in the
+    // case's language, values tied to their units), and the headline reads after "It".
+    for (const r of runs) {
+      const fa = r.checks.find((c) => c.check === "final_answer");
+      if (fa) expect(fa.pass, `${r.caseId}: ${fa.reason}`).toBe(true);
+    }
+    expect(report).toMatch(/ It makes the expected calls in \d+\/\d+ case runs, and \d+\/\d+ pass every check\./);
   });
 
   it("wrong variants fail the expected checks, with the reason", async () => {
@@ -80,6 +87,7 @@ describe("tools scenario against the simulator", () => {
       const { readdirSync } = await import("node:fs");
       const report = readFileSync(join(dir, readdirSync(dir)[0]!, "report.md"), "utf8");
       expect(report).toContain("did not parse");
+      expect(report).toMatch(/ It finds the server's tool-call parser failing in \d+\/\d+ case runs: /);
       expect(report).toContain("--tool-call-parser");
       expect(report).toMatch(/<tool_call>|&lt;tool_call&gt;/);
     });

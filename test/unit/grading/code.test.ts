@@ -84,7 +84,7 @@ describe("code grader", () => {
   it("fails and names the missing constructs", () => {
     const r = grade({ ...PY, constructs: ["list_comprehension", "lambda", ["with_statement", "context_manager"]] }, good);
     expect(r.pass).toBe(false);
-    expect(r.score).toBeCloseTo((1 + 1 + 1 / 3) / 3);
+    expect(r.score).toBeCloseTo(1 / 3); // the parts multiply: a block that parses, a third of the constructs
     expect(r.reason).toMatch(/missing lambda, with_statement\|context_manager/);
   });
   it("false positive: a construct named in prose or a comment does not count", () => {
@@ -106,11 +106,21 @@ describe("code grader", () => {
     expect(grade({ ...PY, must_parse: false, constructs: ["list_comprehension"] }, fence("python", "x = [i for i in y]\ndef broken(:")).pass).toBe(true);
   });
   it("min_blocks", () => {
-    expect(grade({ ...PY, min_blocks: 2 }, good).score).toBe(0.75); // half the blocks, all of them parse
+    expect(grade({ ...PY, min_blocks: 2 }, good).score).toBe(0.5); // half the blocks, all of them parse
     const r = grade(PY, "No code here, only ```bash blocks:\n" + fence("bash", "ls"));
     expect(r.pass).toBe(false);
     expect(r.reason).toMatch(/no python block \(blocks seen: ```bash\)/);
     expect(grade({ ...PY, min_blocks: 0 }, "no code").pass).toBe(true);
+  });
+  it("gives code that does not parse nothing: no credit for the block, none for its constructs (issue 11)", () => {
+    // Word-shuffled or cut code still holds the right tokens; with must_parse it earns nothing.
+    const shuffled = fence("python", "orders in o for [o[\"id\"] result = if o[\"paid\"]]\nsum(r for r) total =");
+    const r = grade({ ...PY, constructs: ["/sum\\(/", "list_comprehension"] }, shuffled);
+    expect(r.pass).toBe(false);
+    expect(r.score).toBe(0);
+    expect(r.reason).toMatch(/constructs 0\/2/);
+    // with must_parse: false, the constructs of a block that does not parse still count
+    expect(grade({ ...PY, must_parse: false, constructs: ["/sum\\(/"] }, shuffled).pass).toBe(true);
   });
   it("regex constructs run on the code text", () => {
     expect(grade({ ...PY, constructs: ["/\\.get\\(/"] }, fence("py", "v = d.get('k', 0)")).pass).toBe(true);

@@ -128,7 +128,7 @@ describe("taskScore", () => {
 
 describe("criterionProblems", () => {
   it("finds mistakes that would make a criterion ungradable", () => {
-    expect(criterionProblems(crit({ grader: "structure" }))).toEqual(["sets none of min_steps, max_steps, min_headings, table"]);
+    expect(criterionProblems(crit({ grader: "structure" }))).toEqual(["sets none of min_steps, max_steps, min_headings, table, each_step"]);
     expect(criterionProblems(crit({ grader: "structure", min_steps: 5, max_steps: 3 }))).toEqual(["min_steps is above max_steps"]);
     expect(criterionProblems(crit({ grader: "text", any: ["a"], min_matches: 2 }))[0]).toMatch(/min_matches 2 is more than the 1 terms/);
     expect(criterionProblems(crit({ grader: "text", all: ["/(/"] }))[0]).toMatch(/^all:/);

@@ -121,6 +121,14 @@ describe("interval: wrong answers fail", () => {
   it("known limit: bounds named by other variables are not resolved (the judge can check those)", () => {
     expect(grade(B, "Puisque C = 5 et A = 10, B est strictement compris entre C et A.").pass).toBe(false);
   });
+  it("a negated statement states no interval (issue 11)", () => {
+    for (const a of ["B n'est pas compris entre 5 et 10.", "B is not between 5 and 10.", "B doesn't lie between 5 and 10."]) {
+      const r = grade(B, a);
+      expect(r.pass, a).toBe(false);
+      expect(r.reason).toMatch(/no interval found/);
+    }
+    expect(grade(B, "B n'est pas forcément entier : B est strictement compris entre 5 et 10.").pass).toBe(true);
+  });
   it("tuples are not intervals", () => {
     expect(grade({ grader: "interval", low: 5, high: 10 }, "Le point (5, 10) est sur la droite.").pass).toBe(false);
   });

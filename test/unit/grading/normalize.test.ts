@@ -75,6 +75,14 @@ describe("term matching", () => {
     expect(matches("été", "étéphone")).toEqual([]);
     expect(matches("Go", "we use Go.")).toEqual(["Go"]);
   });
+  it("matches a number whole: a decimal or thousands separator only, never inside a longer number (issue 11)", () => {
+    expect(matches("18.5", "Il fait 18,5 °C")).toEqual(["18,5"]);
+    expect(matches("18.5", "185 km, 18 5")).toEqual([]);
+    expect(matches("17", "17.5 °C, 0.17, 1170")).toEqual([]);
+    expect(matches("17 °C", "il fait 17°C")).toEqual(["17°C"]);
+    expect(matches("1 358.25", "1 358.25 GBP")).toEqual(["1 358.25"]);
+    expect(matches("423,9", "423,90 CHF")).toEqual([]);
+  });
   it("tolerates whitespace and punctuation between the words of a term", () => {
     expect(matches("to-do list", "a todo list")).toEqual(["todo list"]);
     expect(matches("to-do list", "a to do\nlist")).toEqual(["to do\nlist"]);

@@ -117,3 +117,31 @@ describe("structure grader", () => {
     expect(r.error).toMatch(/none of/);
   });
 });
+
+describe("structure grader: each_step (what every step must say, issue 11)", () => {
+  const durations = { grader: "structure", each_step: { any: ["/\\d+\\s*(?:days?|weeks?)/i"], min_share: 0.8 } };
+  it("checks every step's section: its line and what follows up to the next step", () => {
+    const plan = "### Step 1 — Setup\nRepository and CI.\nDuration: 2 days\n\n### Step 2 — API\nREST endpoints, 5 days.\n\n### Step 3 — Tests\nJest, 3 days.";
+    const r = grade(durations, plan);
+    expect(r.pass, r.reason).toBe(true);
+    expect(r.reason).toMatch(/3 of 3 steps carry/);
+  });
+  it("fails a plan whose steps carry no duration, one total aside, and names the steps lacking it", () => {
+    const plan = "1. Setup the repository.\n2. Build the API.\n3. Write the tests.\n4. Deploy.\n5. Monitor.\n\nTotal: 20 days.";
+    const r = grade(durations, plan);
+    expect(r.pass).toBe(false);
+    expect(r.reason).toMatch(/1 of 5 steps carry .*lacking: step 1, 2, 3, 4/);
+    expect(r.score).toBeCloseTo(0.2 / 0.8);
+  });
+  it("takes a table beside the steps that gives each one its duration", () => {
+    const plan = "### Phase 1 — Audit\nCheck extensions.\n\n### Phase 2 — Build\nNew cluster.\n\n### Phase 3 — Switch\nRepoint the pooler.\n\n| Phase | Duration |\n|---|---|\n| 1 | 2 days |\n| 2 | 1 day |\n| 3 | 1 day |";
+    const r = grade(durations, plan);
+    expect(r.pass, r.reason).toBe(true);
+    expect(r.reason).toMatch(/3 of the 3 table rows beside the 3 steps carry/);
+  });
+  it("scores 0 with no steps at all (a shuffled or one-line answer)", () => {
+    const r = grade(durations, "days 2 setup 5 weeks the API deploy");
+    expect(r.pass).toBe(false);
+    expect(r.score).toBe(0);
+  });
+});

@@ -65,9 +65,38 @@ describe("text grader: none", () => {
 
 describe("text grader: combined and errors", () => {
   it("averages the parts and passes only if all pass", () => {
-    const r = grade({ grader: "text", all: ["React"], none: ["jQuery"] }, "React and jQuery");
+    const r = grade({ grader: "text", all: ["React", "Vue"], any: ["Svelte"] }, "React and Svelte");
     expect(r.pass).toBe(false);
-    expect(r.score).toBe(0.5);
+    expect(r.score).toBe(0.75);
+  });
+  it("lets forbidden terms veto, never earn: no credit for avoiding the wrong answer", () => {
+    const both = grade({ grader: "text", all: ["React"], none: ["jQuery"] }, "React and jQuery");
+    expect(both.pass).toBe(false);
+    expect(both.score).toBe(0);
+    // A refusal holds neither the right term nor the forbidden one: it scores 0, not 0.5.
+    const refusal = grade({ grader: "text", all: ["MCMXCIV"], none: ["MDCCCCLXXXXIIII"] }, "Sorry, I cannot help with that.");
+    expect(refusal.score).toBe(0);
+    expect(grade({ grader: "text", all: ["React", "Vue"], none: ["jQuery", "Backbone"] }, "React, Vue and jQuery").score).toBe(0.5);
+    expect(grade({ grader: "text", none: ["eval"] }, "no such call").score).toBe(1);
+  });
+  it("with ordered, wants the all terms in the listed order (a later match may follow an earlier one)", () => {
+    const days = { grader: "text", ordered: true, all: ["lundi", "mardi", "mercredi"] };
+    expect(grade(days, "Lundi : accueil. Mardi : code. Mercredi : revue.").pass).toBe(true);
+    // a mention out of order does not matter while an in-order chain exists
+    expect(grade(days, "Mercredi sera calme. Lundi : accueil. Mardi : code. Mercredi : revue.").pass).toBe(true);
+    const shuffled = grade(days, "mercredi revue lundi code mardi accueil");
+    expect(shuffled.pass).toBe(false);
+    expect(shuffled.reason).toMatch(/out of order/);
+    expect(shuffled.score).toBeCloseTo(2 / 3);
+  });
+  it("with against, lets the answer's last statement decide (a hypothesis in the working does not count)", () => {
+    const alex = { grader: "text", any: [["Alex: knight", "Alex is a knight"]], against: [["Alex: knave", "Alex is a knave"]] };
+    expect(grade(alex, "Suppose Alex is a knave: contradiction. So Alex is a knight.\nAlex: knight").pass).toBe(true);
+    const wrong = grade(alex, "Suppose Alex is a knight: then Blair is a knave… contradiction.\nAlex: knave");
+    expect(wrong.pass).toBe(false);
+    expect(wrong.score).toBe(0);
+    expect(wrong.reason).toMatch(/last word contradicts it: "Alex: knave"/);
+    expect(grade(alex, "Alex: knave").pass).toBe(false);
   });
   it("is an error for a bad regex term or no terms", () => {
     expect(grade({ grader: "text", all: ["/([a-/"] }, "x").error).toMatch(/bad term/);

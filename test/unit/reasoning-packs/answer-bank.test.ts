@@ -20,9 +20,10 @@ function explain(results: GradeResult[]): string {
 
 function grade(taskId: string, v: ScriptedVariant) {
   const task = tasks.find((t) => t.id === taskId)!;
-  // What a client reads back: the plan's text, reasoning and answer apart.
+  // What a client reads back: the plan's text, reasoning and answer apart; graded as the
+  // scenario grades it, with the task's language and prompt (prose check, echo left out).
   const truncated = v.kind === "truncated";
-  const results = gradeRules(task.criteria, { answer: v.answer.trim(), reasoning: v.reasoning.trim(), truncated });
+  const results = gradeRules(task.criteria, { answer: v.answer.trim(), reasoning: v.reasoning.trim(), truncated, language: task.language, prompt: task.prompt });
   return { task, results, ...taskScore(task.criteria, results, task.pass_score) };
 }
 
@@ -58,6 +59,14 @@ describe("scripted answer bank", () => {
         const plan = planScripted(v, { maxTokens: task.max_tokens, thinking: true });
         expect(plan?.finishReason, `${e.task} variant ${i} (${v.kind})`).toBe(v.kind === "truncated" ? "length" : "stop");
       });
+    }
+  });
+
+  it("every task's reference meets its text, numeric and interval criteria (the reference is prose for reviewers: steps and code blocks are the answers' job)", () => {
+    for (const task of tasks) {
+      const results = gradeRules(task.criteria, { answer: task.reference ?? "", reasoning: "", truncated: false, language: task.language, prompt: task.prompt });
+      const content = results.filter((r) => r.grader === "text" || r.grader === "numeric" || r.grader === "interval");
+      expect(content.filter((r) => !r.pass).map((r) => `${task.id}/${r.criterion}: ${r.reason}`)).toEqual([]);
     }
   });
 

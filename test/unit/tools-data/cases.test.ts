@@ -14,11 +14,11 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { gradeText, textCriterionSchema } from "../../../src/grading/index.js";
 import { toolPackSchema, type ArgMatcher, type ExpectedCall, type ToolCase } from "../../../src/scenarios/tools/case.js";
-import { builtinTools, createToolSession, resolveToolSpecs, toolMessageContent } from "../../../src/scenarios/tools/executors.js";
+import { builtinTools, resolveToolSpecs } from "../../../src/scenarios/tools/executors.js";
 import { BUILTIN_TOOL_PACKS_DIR, builtinToolPackNames, loadToolPacks } from "../../../src/scenarios/tools/packs.js";
-import type { TemplateMessage } from "../../../src/sim/chat-template.js";
-import { loadToolAnswerBank, ScriptedToolCalls, type ToolEntry } from "../../../src/sim/tools.js";
+import { loadToolAnswerBank, type ToolEntry } from "../../../src/sim/tools.js";
 import type { WireTool } from "../../../src/wire/openai.js";
+import { play } from "./play.js";
 
 const packs = loadToolPacks("all");
 const cases = packs.flatMap((p) => p.cases);
@@ -94,36 +94,7 @@ function answerHas(terms: ToolCase["final_answer"], answer: string): { pass: boo
   return { pass: r.pass, reason: r.reason };
 }
 
-// ---------------------------------------------------------------- the loop, as the scenario runs it
-
-interface Played {
-  turns: { name: string; args: Record<string, unknown> }[][];
-  answer: string;
-}
-
-/** Plays one variant (by seed) of a case: bank → calls → executors → tool messages → next turn. */
-function play(c: ToolCase, seed: number): Played {
-  const sim = new ScriptedToolCalls(bank, "hermes");
-  const session = createToolSession();
-  const messages: TemplateMessage[] = [];
-  if (c.system_prompt) messages.push({ role: "system", content: c.system_prompt });
-  messages.push({ role: "user", content: c.prompt });
-  const turns: Played["turns"] = [];
-  for (let step = 1; step <= c.max_steps; step++) {
-    const plan = sim.answer(messages, { seed, maxTokens: c.max_tokens });
-    if (!plan) throw new Error(`${c.id}: the bank does not answer`);
-    expect(plan.finishReason, `${c.id} turn ${step} fits max_tokens`).toBe("stop");
-    const calls = plan.message.tool_calls ?? [];
-    if (calls.length === 0) return { turns, answer: plan.message.content ?? "" };
-    turns.push(calls.map((tc) => ({ name: tc.function.name, args: JSON.parse(tc.function.arguments) as Record<string, unknown> })));
-    messages.push({ role: "assistant", content: null, tool_calls: calls });
-    for (const tc of calls) {
-      const out = session.execute(tc.function.name, JSON.parse(tc.function.arguments));
-      messages.push({ role: "tool", content: toolMessageContent(out) });
-    }
-  }
-  return { turns, answer: "" };
-}
+// The loop, as the scenario runs it: play.ts.
 
 function seeds(e: ToolEntry): number[] {
   return e.variants.map((_, i) => i);

@@ -235,6 +235,21 @@ describe("checkFinalAnswer", () => {
   it("an invalid /regex/ term is the case's error", () => {
     expect(checkFinalAnswer("x", ["/(/"]).reason).toMatch(/invalid term\(s\).*fix the case/);
   });
+  it("with the case's language, fails word salad whatever terms it holds (issue 11)", () => {
+    const noise = "город city 城市 данные trabajo city Gesellschaft 17 °C ville 天气 проверка Straße Zeitraum miasto kerja city görev";
+    expect(checkFinalAnswer(noise, [["17 °C"]]).pass).toBe(true); // without the gate, words are words
+    const r = checkFinalAnswer(noise, [["17 °C"]], { language: "fr" });
+    expect(r.pass).toBe(false);
+    expect(r.reason).toMatch(/not coherent text in the case's language: .*non-Latin script/);
+    // a short real answer is not judged on its language
+    expect(checkFinalAnswer("Canberra.", [["/^\\W*Canberra\\W*$/im"]], { language: "en" }).pass).toBe(true);
+  });
+  it("with the case's prompt, what the answer copies from it does not count", () => {
+    const prompt = "Search our internal documents for the incident response runbook, open it, and tell me within how many minutes a P1 page must be acknowledged.";
+    const r = checkFinalAnswer(prompt, ["/acknowledged/"], { language: "en", prompt });
+    expect(r.pass).toBe(false);
+    expect(r.reason).toMatch(/only repeats the prompt/);
+  });
 });
 
 describe("checkStreamConsistency", () => {
