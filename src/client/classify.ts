@@ -143,12 +143,37 @@ function excerpt(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
-/** Classifies a non-2xx response: status, message from the error JSON, redacted body excerpt. */
+/**
+ * What to do about a known server error, from its JSON body, or undefined. llama.cpp's
+ * `exceed_context_size_error` names the slot's context (n_ctx), which is `-c` divided among
+ * the `-np` slots, not the model's: a user who started the server with `-c 16384 -np 4` reads
+ * "4096 tokens" and does not know why.
+ */
+export function errorHint(body: string): string | undefined {
+  let j: unknown;
+  try {
+    j = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const e = j !== null && typeof j === "object" ? (j as { error?: unknown }).error : undefined;
+  if (e === null || typeof e !== "object") return undefined;
+  const rec = e as { type?: unknown; n_ctx?: unknown };
+  if (rec.type !== "exceed_context_size_error") return undefined;
+  const nCtx = typeof rec.n_ctx === "number" && Number.isInteger(rec.n_ctx) && rec.n_ctx > 0 ? rec.n_ctx : undefined;
+  return (
+    `llama-server divides -c among its -np slots: each conversation has n_ctx = c / np tokens${nCtx !== undefined ? ` (${nCtx} here)` : ""}; ` +
+    "start it with a larger -c or fewer slots (-np), or send shorter conversations"
+  );
+}
+
+/** Classifies a non-2xx response: status, message from the error JSON (and a hint when one is known), redacted body excerpt. */
 export function httpStatusError(status: number, body: string, secret: string | undefined): ClassifiedError {
   const clean = redact(body, secret);
   const fromJson = errorMessageFromBody(clean);
   const text = fromJson ?? clean.trim();
-  const message = text.length > 0 ? `HTTP ${status}: ${excerpt(text, 500)}` : `HTTP ${status} with an empty body`;
+  const hint = errorHint(clean);
+  const message = (text.length > 0 ? `HTTP ${status}: ${excerpt(text, 500)}` : `HTTP ${status} with an empty body`) + (hint ? `. Hint: ${hint}.` : "");
   const err: ClassifiedError = { kind: "http_status", status, message };
   if (clean.length > 0) err.bodyExcerpt = clean.slice(0, BODY_EXCERPT_MAX);
   return err;

@@ -14,7 +14,7 @@ import { DEFAULT_RESPONSE_LIMITS, type ChatCallOptions, type ChatResult } from "
 export type { Endpoint } from "./endpoint.js";
 export { DEFAULT_MAX_CONNECTIONS } from "./endpoint.js";
 export type { ModelInfo } from "./models.js";
-export { preflight, type PreflightResult } from "./preflight.js";
+export { fetchServerProps, preflight, type PreflightResult } from "./preflight.js";
 export type {
   ChatCallOptions,
   ChatResult,

@@ -30,7 +30,15 @@ export interface ModelListing {
 /** How to word the errors (the env variable holding the key, if the caller knows it). */
 export interface ModelsErrorContext {
   apiKeyEnv?: string | undefined;
+  /**
+   * Where a key is configured, for "no key was sent" (default: the target's `--api-key-env`
+   * flag and `target.api_key_env`; a judge says `judge.api_key_env`).
+   */
+  keySetting?: string | undefined;
 }
+
+/** Where the target's key is named: the flag first (what a newcomer types), then the suite key. */
+export const TARGET_KEY_SETTING = "--api-key-env VARIABLE_NAME (or target.api_key_env in a suite)";
 
 const SUFFIX_HINT = "Check the host and port, that the server is running, and that the base URL ends with the API prefix /v1 (for example http://127.0.0.1:8000/v1).";
 
@@ -112,7 +120,7 @@ export async function fetchModels(
       ep.apiKey === undefined
         ? ctx.apiKeyEnv
           ? `no key was sent: the variable ${ctx.apiKeyEnv} is empty or unset`
-          : "no key was sent: put the key in an environment variable and name it in target.api_key_env"
+          : `no key was sent: put the key in an environment variable and name it with ${ctx.keySetting ?? TARGET_KEY_SETTING}`
         : ctx.apiKeyEnv
           ? `check the value of the environment variable ${ctx.apiKeyEnv}`
           : "check the API key";

@@ -6,6 +6,15 @@ export function fmtMs(v: number | undefined): string {
   return Math.abs(v) >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
 }
 
+/**
+ * A per-request TTFT cell: "—" alone when it is missing for a reason the row shows (an error),
+ * "— (not streamed)" when it cannot exist (a non-streamed response has no first token).
+ */
+export function fmtTtft(v: number | undefined, streamed: boolean | undefined): string {
+  if (streamed === false && (v === undefined || !Number.isFinite(v))) return "— (not streamed)";
+  return fmtMs(v);
+}
+
 export function fmtDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return "—";
   if (ms < 1000) return `${ms.toFixed(0)} ms`;

@@ -2,7 +2,7 @@
 import type { ToolCheck } from "../grading/tools/types.js";
 import type { ToolCaseRun, ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ScenarioResult } from "../scenarios/types.js";
-import { fmtMs, fmtNum, fmtPct } from "./format.js";
+import { fmtMs, fmtNum, fmtPct, fmtTtft } from "./format.js";
 import { BR, code, heading, paragraph, table, text, type Inline } from "./md.js";
 
 const CHECK_LABEL: Record<ToolCheck["check"], string> = {
@@ -41,8 +41,8 @@ export function renderToolsSection(res: ScenarioResult<ToolsDetail>): string {
         text(r.category),
         text(r.language),
         String(r.steps.length),
-        fmtMs(r.timeToFirstToolCallMs),
-        fmtMs(r.steps[0]?.ttftMs),
+        fmtTtft(r.timeToFirstToolCallMs, r.steps[0]?.streamed),
+        fmtTtft(r.steps[0]?.ttftMs, r.steps[0]?.streamed),
         r.error ? ["failed: ", text(r.error, 80)] : checksCell(r),
         r.pass ? "✅ pass" : "❌ fail",
       ]),

@@ -2,7 +2,7 @@
  * Connects to the suite's target: the embedded simulator when no url is given, else the
  * real server. Checks it before the run (reachable, key accepted, model served).
  */
-import { createClient, preflight, type ChatClient, type Endpoint } from "../client/index.js";
+import { createClient, fetchServerProps, preflight, type ChatClient, type Endpoint, type ModelInfo } from "../client/index.js";
 import type { SimKnobs, TargetConfig } from "../config/schema.js";
 import { AuthError, ConfigError } from "../errors.js";
 import { startSimulator, type RunningSimulator, type SimOptions } from "../sim/index.js";
@@ -60,7 +60,34 @@ export function apiKeyFromEnv(name: string | undefined, env: NodeJS.ProcessEnv =
   return v;
 }
 
-export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = process.env): Promise<ConnectedTarget> {
+/** True for llama.cpp's GET /props page (`default_generation_settings` with `total_slots`, `build_info` or `model_path`). */
+export function isLlamaCppProps(props: unknown): boolean {
+  if (props === null || typeof props !== "object" || Array.isArray(props)) return false;
+  const p = props as Record<string, unknown>;
+  const settings = p["default_generation_settings"];
+  if (settings === null || typeof settings !== "object") return false;
+  return typeof p["total_slots"] === "number" || typeof p["build_info"] === "string" || typeof p["model_path"] === "string";
+}
+
+/**
+ * How we know that the server answers to any `model` value, or undefined. llama.cpp's
+ * llama-server lists one model (the file path given to -m, e.g. models/tiny.gguf) and serves
+ * every request with it whatever name the request gives; vLLM, SGLang and others refuse an
+ * unknown name (404), so a wrong --model must stop the run there.
+ */
+export function anyModelNameEvidence(serverHeader: string | undefined, models: readonly ModelInfo[], props?: unknown): string | undefined {
+  if (serverHeader !== undefined && /llama\.cpp/i.test(serverHeader)) return `its Server header says ${serverHeader}`;
+  if (models.some((m) => m.ownedBy === "llamacpp")) return "its model list says owned_by llamacpp";
+  if (isLlamaCppProps(props)) return "its /props page is llama.cpp's";
+  return undefined;
+}
+
+/** What connectTarget may say besides failing: a warning for the console (the executor emits it as a run event). */
+export interface ConnectOptions {
+  onWarning?: (message: string) => void;
+}
+
+export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = process.env, opts: ConnectOptions = {}): Promise<ConnectedTarget> {
   let sim: RunningSimulator | undefined;
   let url = t.url;
   let apiKey: string | undefined;
@@ -81,7 +108,16 @@ export async function connectTarget(t: TargetConfig, env: NodeJS.ProcessEnv = pr
       model = served[0];
       if (model === undefined) throw new ConfigError(`${url}/models lists no model: give one with --model.`);
     } else if (served.length > 0 && !served.includes(model)) {
-      throw new ConfigError(`model "${model}" is not served by ${url} (it serves: ${served.join(", ")}). Fix --model or target.model.`);
+      // GET /props only when the name is not listed and the listing did not already tell.
+      const anyName =
+        anyModelNameEvidence(pre.serverHeader, pre.models) ?? anyModelNameEvidence(undefined, [], await fetchServerProps(endpoint));
+      if (anyName === undefined) {
+        throw new ConfigError(`model "${model}" is not served by ${url} (it serves: ${served.join(", ")}). Fix --model or target.model.`);
+      }
+      opts.onWarning?.(
+        `model "${model}" is not in ${url}/models (it lists ${served.join(", ")}), but the server is llama.cpp (${anyName}), which answers to any model name with the model it loaded: ` +
+          `requests are sent as "${model}" and answered by ${served.join(", ")}.`,
+      );
     }
     const client = createClient(endpoint);
     const info: TargetInfo = {

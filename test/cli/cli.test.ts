@@ -46,9 +46,14 @@ describe("shakedown CLI", () => {
     expect(h.stdout).toContain("--api-key-env");
   });
 
+  // The default run, made once by whichever of the tests that need it comes first (the file's
+  // tests must pass in any order: vitest --sequence.shuffle).
+  let defaultRun: ReturnType<typeof runCli> | undefined;
+  const runDefault = () => (defaultRun ??= runCli(["run", ...quick, "--out", join(work, "default")]));
+
   it("runs the default scenario on the embedded simulator, exits 0 and writes the run folder", async () => {
     const out = join(work, "default");
-    const r = await runCli(["run", ...quick, "--out", out]);
+    const r = await runDefault();
     expect(r.stderr + r.stdout).not.toContain("internal error");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("PASS");
@@ -70,6 +75,7 @@ describe("shakedown CLI", () => {
 
   it("report DIR re-renders the report offline", async () => {
     const out = join(work, "default");
+    expect((await runDefault()).code).toBe(0);
     const dir = onlyRunDir(out);
     const before = readFileSync(join(dir, "results.json"), "utf8");
     const r = await runCli(["report", dir]);

@@ -26,6 +26,10 @@ function probeRow(report: string, probe: string): string[] {
   return (line ?? "").split("|").map((c) => c.trim());
 }
 
+// The probe the default verdict and these tests read (the others are run by cache-run.test.ts):
+// a third of the requests, each miss made slow on purpose (below).
+const sharedOnly = ["--set", 'cache.probes=["shared_prefix"]'];
+
 describe("shakedown run --scenario cache", () => {
   let on: RunningSimulator;
   let off: RunningSimulator;
@@ -45,7 +49,7 @@ describe("shakedown run --scenario cache", () => {
 
   it("exits 0 against a server with prefix caching on; the report shows its hit rate beside the speedup", async () => {
     const out = join(work, "on");
-    const r = await runCli(["run", "--scenario", "cache", "--target", on.baseUrl, "--out", out, "--set", "cache.repetitions=4"], { timeoutMs: 110_000 });
+    const r = await runCli(["run", "--scenario", "cache", "--target", on.baseUrl, "--out", out, "--set", "cache.repetitions=4", ...sharedOnly], { timeoutMs: 110_000 });
     expect(r.stderr + r.stdout).not.toContain("internal error");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("speedup.shared_prefix");
@@ -66,7 +70,7 @@ describe("shakedown run --scenario cache", () => {
   // the test machine is busy (client health has tests of its own: test/integration/run/client-health.test.ts).
   it("exits 1 against a server with prefix caching off", async () => {
     const out = join(work, "off");
-    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out, "--set", "cache.repetitions=4", "--set", "verdicts.client_overload=fail"], { timeoutMs: 110_000 });
+    const r = await runCli(["run", "--scenario", "cache", "--target", off.baseUrl, "--out", out, "--set", "cache.repetitions=4", ...sharedOnly, "--set", "verdicts.client_overload=fail"], { timeoutMs: 110_000 });
     expect(r.stderr + r.stdout).not.toContain("internal error");
     expect(r.code).toBe(1);
     const report = reportOf(out);

@@ -98,7 +98,11 @@ describe("error kinds", () => {
     const body = { error: { code: 400, message: "request (6008 tokens) exceeds the available context size (4096 tokens), try increasing it", type: "exceed_context_size_error" } };
     server.handle(() => reply.json(400, body));
     const r = await once();
-    expect(r.error).toMatchObject({ kind: "http_status", status: 400, message: `HTTP 400: ${body.error.message}` });
+    expect(r.error).toMatchObject({ kind: "http_status", status: 400 });
+    // llama.cpp's context overflow gets the hint that -c is split among the slots (no n_ctx in this body).
+    expect(r.error?.message).toBe(
+      `HTTP 400: ${body.error.message}. Hint: llama-server divides -c among its -np slots: each conversation has n_ctx = c / np tokens; start it with a larger -c or fewer slots (-np), or send shorter conversations.`,
+    );
     expect(r.httpStatus).toBe(400);
     server.handle(() => [{ head: 503, headers: { "content-type": "text/plain" } }, { write: "overloaded ".repeat(500) }, { end: true }]);
     const r2 = await once();

@@ -25,26 +25,31 @@ function clientFor(baseUrl: string, extra: Partial<Endpoint> = {}) {
 describe("SSE comments are not tokens", () => {
   it("a stream that sends only `:` pings (and blank lines) after its first token times out between tokens, not at the total timeout", async () => {
     const pings: Step[] = [];
-    for (let i = 0; i < 60; i++) pings.push({ sleep: 50 }, { write: ":\n\n" }, { write: "\n" });
+    // 8 s of pings (more on a busy machine, whose timers run late): a watchdog that took them
+    // for tokens would wait them out; the right one gives up 400 ms after the token.
+    for (let i = 0; i < 160; i++) pings.push({ sleep: 50 }, { write: ":\n\n" }, { write: "\n" });
     const server: ScriptedServer = await startScriptedServer(() => [...reply.sse([contentChunk("one")], { end: false }), ...pings, { hang: true }]);
     closers.push(() => server.close());
-    const client = clientFor(server.baseUrl, { timeouts: { ...generous, betweenTokensMs: 400, totalMs: 10_000 } });
+    const client = clientFor(server.baseUrl, { timeouts: { ...generous, betweenTokensMs: 400, totalMs: 30_000 } });
     const started = performance.now();
     const r = await client.chat(call);
     expect(r.ok).toBe(false);
     expect(r.error?.kind).toBe("timeout_between_tokens");
     expect(r.content).toBe("one");
-    expect(performance.now() - started).toBeLessThan(2_500); // the pings went on for 3 s
+    expect(performance.now() - started).toBeLessThan(5_000); // the pings went on for 8 s
   });
 
   it("data events keep a slow stream alive (the watchdog still counts real events)", async () => {
     const slow: Step[] = [];
-    for (let i = 0; i < 5; i++) slow.push({ sleep: 150 }, { write: contentChunk(`w${i}`) });
+    // 1 s of stream in gaps of 100 ms against a 600 ms limit: a watchdog that ignored the events
+    // would fire; the margin over a gap leaves room for a stall of this process (the server and
+    // the client share it) on a busy machine.
+    for (let i = 0; i < 10; i++) slow.push({ sleep: 100 }, { write: contentChunk(`w${i}`) });
     const server = await startScriptedServer(() => [...reply.sse([], { end: false }), ...slow, { write: finishChunk() }, { write: DONE }, { end: true }]);
     closers.push(() => server.close());
-    const r = await clientFor(server.baseUrl, { timeouts: { ...generous, betweenTokensMs: 400 } }).chat(call);
+    const r = await clientFor(server.baseUrl, { timeouts: { ...generous, betweenTokensMs: 600 } }).chat(call);
     expect(r.error).toBeUndefined();
-    expect(r.content).toBe("w0w1w2w3w4");
+    expect(r.content).toBe("w0w1w2w3w4w5w6w7w8w9");
   });
 });
 

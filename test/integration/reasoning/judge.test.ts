@@ -72,6 +72,8 @@ describe("LLM judge", () => {
         { item: "The answer says it shortens time to first token.", pass: false, reason: "not mentioned", evidence: "" },
       ],
     });
+    // The judge's requests of this run only: the file's tests share the judge, in any order.
+    const from = judge.requests.length;
     const { results } = await executeRun(suite("judged"));
     const run = (results.scenarios[0] as ScenarioResult<ReasoningDetail>).detail.runs[0]!;
     expect(run.judge).toHaveLength(1);
@@ -79,7 +81,7 @@ describe("LLM judge", () => {
     expect(run.judgeScore).toBe(0.5);
     // The rule-based grade is still there, and the judge never replaces it.
     expect(run.auto.map((g) => g.criterion)).toEqual(["mentions-cache"]);
-    const judged = judge.requests.filter((r) => r.path === "/v1/chat/completions");
+    const judged = judge.requests.slice(from).filter((r) => r.path === "/v1/chat/completions");
     expect(judged).toHaveLength(1);
     expect(JSON.stringify(judged[0]!.json)).toContain("prefix caching");
   });

@@ -36,8 +36,10 @@ describe("concurrent conversations against the simulator", () => {
             max_tokens: 24,
             concurrency: [1, 2, 5, 10],
             // Per-stream decode speed falls with the batch: ~85 tok/s alone, ~65 with 2
-            // sessions, ~35 with 5, ~20 with 10.
-            thresholds: ["success_rate > 95%", "output_tps.mean > 50"],
+            // sessions, ~35 with 5, ~20 with 10. The median, not the mean: a stall of the
+            // machine can deliver a whole reply in one read, and that request's tok/s (tokens
+            // over a decode of a few µs) then dwarfs the others' (6 724 tok/s seen at 10).
+            thresholds: ["success_rate > 95%", "output_tps.p50 > 50"],
           },
         ],
         output: { dir: out },
@@ -51,16 +53,20 @@ describe("concurrent conversations against the simulator", () => {
     const levels = sc.detail.levels;
     expect(levels.map((l) => l.concurrency)).toEqual([1, 2, 5, 10]);
     expect(levels.map((l) => l.requests.total)).toEqual([3, 6, 15, 30]);
-    const perStream = levels.map((l) => l.detail.overall.outputTps!.mean);
+    const perStream = levels.map((l) => l.detail.overall.outputTps!.p50);
     const total = levels.map((l) => l.detail.totalOutputTps!);
-    const ttftP90 = levels.map((l) => l.detail.overall.ttft!.p90);
+    const ttftP50 = levels.map((l) => l.detail.overall.ttft!.p50);
     // More sessions at once: each stream slower (with some tolerance for timer noise) …
     for (let i = 1; i < levels.length; i++) expect(perStream[i]!).toBeLessThan(perStream[i - 1]! * 1.1);
     expect(perStream[3]!).toBeLessThan(perStream[0]! * 0.6);
-    // … the server as a whole faster (far from saturation here) …
-    for (let i = 1; i < levels.length; i++) expect(total[i]!).toBeGreaterThan(total[i - 1]!);
-    // … and first tokens later, as simultaneous prefills queue.
-    expect(ttftP90[3]!).toBeGreaterThan(ttftP90[0]!);
+    // … the server as a whole faster than with one session (far from saturation here: ~85,
+    // ~130, ~180, ~210 tok/s; not level by level, since 5 → 10 is only +16 % and the client's
+    // pauses between turns, longer on a busy machine, count in a level's wall time) …
+    for (let i = 1; i < levels.length; i++) expect(total[i]!).toBeGreaterThan(total[0]!);
+    expect(total[3]!).toBeGreaterThan(total[0]! * 1.5);
+    // … and first tokens later, as simultaneous prefills queue (medians: a stall of the machine
+    // during one of level 1's 3 turns moved its p90).
+    expect(ttftP50[3]!).toBeGreaterThan(ttftP50[0]!);
     // The low levels meet the per-stream threshold; 10 does not.
     expect(levels[0]!.status).toBe("pass");
     expect(levels[2]!.status).toBe("fail");
@@ -69,14 +75,14 @@ describe("concurrent conversations against the simulator", () => {
     expect([1, 2]).toContain(max);
     expect(sc.metrics["max_concurrency_within_thresholds"]?.value).toBe(max);
     expect(sc.headline).toMatch(new RegExp(`^holds ${max} concurrent 3-turn conversation`));
-    expect(sc.headline).toContain("breaks output_tps.mean");
+    expect(sc.headline).toContain("breaks output_tps.p50");
     const report = renderMarkdownReport(results);
     expect(report).toContain("### Concurrency sweep");
     expect(report).toContain(`Holds ${max} concurrent 3-turn conversation`);
     // Every level asked for gates (issue 11 item 1): the levels that broke the per-stream
     // threshold fail the scenario, and the synthesis verdict names them.
     expect(sc.status).toBe("fail");
-    const tps = sc.verdicts.find((v) => v.metric === "output_tps.mean")!;
+    const tps = sc.verdicts.find((v) => v.metric === "output_tps.p50")!;
     expect(tps.status).toBe("fail");
     expect(tps.reason).toMatch(/^at (2, )?5, 10 sessions at once/);
     expect(results.status).toBe(sc.status);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateSuiteObject } from "../../../src/config/load.js";
+import { deriveRequestMetrics } from "../../../src/metrics/index.js";
 import { executeRun } from "../../../src/run/executor.js";
 import type { SuiteInput } from "../../../src/config/schema.js";
 import type { ConversationDetail } from "../../../src/scenarios/conversation/analyze.js";
@@ -92,8 +93,9 @@ describe("conversation run against the simulator", () => {
   });
 
   it("prefix caching on shortens prompt processing of resent conversations; off does not", async () => {
-    // The seed profile's prefill cost (per prompt token) dominates TTFT; scaled down for speed.
-    const base = { profile: "seed", time_scale: 0.1 };
+    // The seed profile's prefill cost (per prompt token) dominates TTFT; scaled down for speed,
+    // not so far that a turn's modelled gain (tens of ms) is within a loaded machine's stalls.
+    const base = { profile: "seed", time_scale: 0.5 };
     const scenario = { turns: 6, iterations: 1, max_tokens: 8, script: "backend-api-design" };
     const on = await executeRun(suite({ ...base, prefix_caching: true }, scenario, "cache-on"));
     const off = await executeRun(suite({ ...base, prefix_caching: false }, scenario, "cache-off"));
@@ -105,8 +107,12 @@ describe("conversation run against the simulator", () => {
     const cachedOff = later(off).map((r) => r.usage?.cachedTokens ?? 0);
     expect(Math.min(...cachedOn)).toBeGreaterThan(0);
     expect(Math.max(...cachedOff)).toBe(0);
-    const ttftOn = on.results.scenarios[0]!.metrics["ttft.mean"]!.value!;
-    const ttftOff = off.results.scenarios[0]!.metrics["ttft.mean"]!.value!;
-    expect(ttftOn).toBeLessThan(ttftOff);
+    // The fastest of the later turns: a stall of the test machine only ever adds to a TTFT (the
+    // simulator never sends a token before its modelled time), so the off run's fastest turn is
+    // at least its modelled prefill, and the on run's fastest is late only if every turn stalled.
+    // (The mean flaked: one stalled turn of six moved it by more than the ~10 ms modelled gain.)
+    const fastest = (r: typeof on) => Math.min(...later(r).map((x) => deriveRequestMetrics(x).ttftMs ?? Infinity));
+    expect(fastest(on)).toBeLessThan(fastest(off));
+    expect(on.results.scenarios[0]!.metrics["ttft.mean"]!.value!).toBeGreaterThan(0);
   });
 });

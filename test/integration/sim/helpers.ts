@@ -1,5 +1,59 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
+import { resolveSimOptions, Simulator, type SequenceRecord, type SimOptions, type SimProfileName } from "../../../src/sim/index.js";
 import type { WireChatChunk, WireChatResponse, WireError } from "../../../src/wire/openai.js";
+
+/** A simulator over HTTP whose engine records every sequence it finished, on its own timeline. */
+export interface ObservedSimulator {
+  baseUrl: string;
+  /**
+   * Finished (or aborted) sequences in the order they ended. Their times are the engine's: its
+   * virtual timeline of back-to-back steps, the timing model exactly, whatever the load of the
+   * machine (a late host only makes the bytes late, never the model's times). Arrival is the
+   * instant the request reached the engine.
+   */
+  sequences: SequenceRecord[];
+  /** Every engine step, in order: its span on the engine's timeline and the tokens it computed. */
+  steps: { startMs: number; endMs: number; prefillTokens: number; decodeTokens: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a simulator (as startSimulator does) and observes its engine, for timing tests that
+ * must not depend on the machine being idle (DESIGN.md: tests use the simulator's known timing
+ * model). The client's own timings include the host's stalls; the engine's do not.
+ */
+export async function startObservedSimulator(partial: Partial<SimOptions> & { profile?: SimProfileName } = {}): Promise<ObservedSimulator> {
+  const sim = new Simulator(resolveSimOptions(partial));
+  const sequences: SequenceRecord[] = [];
+  const steps: ObservedSimulator["steps"] = [];
+  sim.engine.addObserver({ onEnd: (r) => sequences.push(r), onStep: (s) => steps.push({ ...s }) });
+  const server = createServer(sim.handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    sequences,
+    steps,
+    close: () =>
+      new Promise<void>((resolve) => {
+        sim.shutdown();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A finished sequence's TTFT and decode figures on the engine's timeline (ms, tokens per second). */
+export function engineTiming(r: SequenceRecord): { ttftMs: number; e2eMs: number; decodeTps: number } {
+  const first = r.firstTokenMs ?? NaN;
+  return {
+    ttftMs: first - r.arrivalMs,
+    e2eMs: r.endMs - r.arrivalMs,
+    decodeTps: r.generatedTokens > 1 ? ((r.generatedTokens - 1) * 1000) / (r.endMs - first) : NaN,
+  };
+}
 
 export interface StreamResult {
   status: number;

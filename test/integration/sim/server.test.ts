@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator, type StartSimulatorOptions } from "../../../src/sim/index.js";
-import { metricValue, postChat, streamChat, userTurn } from "./helpers.js";
+import { engineTiming, metricValue, postChat, startObservedSimulator, streamChat, userTurn, type ObservedSimulator } from "./helpers.js";
 
 const running: RunningSimulator[] = [];
 async function start(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
@@ -197,51 +197,83 @@ describe("simulator over HTTP: errors", () => {
 });
 
 describe("simulator over HTTP: timing model", () => {
+  // The figures are the engine's (its virtual timeline: the model exactly, whatever the load of
+  // the machine). Measured by the client they include the host's stalls: on a busy 2-core
+  // machine a stall of ~100 ms on one request broke these ratios. The client's side is checked
+  // where it cannot be moved by a stall: it never sees a token before the engine made it.
+  const observed: ObservedSimulator[] = [];
+  async function startObserved(options: Parameters<typeof startObservedSimulator>[0]): Promise<ObservedSimulator> {
+    const sim = await startObservedSimulator({ profile: "fast", ...options });
+    observed.push(sim);
+    return sim;
+  }
+  afterEach(async () => {
+    await Promise.all(observed.splice(0).map((s) => s.close()));
+  });
+
   it("serves a resent conversation from the prefix cache: cached_tokens > 0 and a shorter TTFT than with caching off", async () => {
     const system = { role: "system", content: "You are a careful assistant for capacity planning. ".repeat(300) };
     const ttft: Record<string, number> = {};
     const cached: Record<string, number> = {};
     for (const caching of [true, false]) {
-      const sim = await start({ prefixCaching: caching, prefillMsPerToken: 0.05 });
+      const sim = await startObserved({ prefixCaching: caching, prefillMsPerToken: 0.05 });
       const turn1 = [system, userTurn("How many GPUs do we need?")];
       const first = await postChat(sim.baseUrl, { messages: turn1 });
       const reply = first.json.choices[0]?.message.content ?? "";
       const turn2 = [...turn1, { role: "assistant", content: reply }, userTurn("And with twice the traffic?")];
       const second = await streamChat(sim.baseUrl, { messages: turn2, stream_options: { include_usage: true } });
-      ttft[String(caching)] = second.ttftMs;
+      const engine = engineTiming(sim.sequences[1]!);
+      ttft[String(caching)] = engine.ttftMs;
+      expect(second.ttftMs).toBeGreaterThanOrEqual(engine.ttftMs);
       cached[String(caching)] = second.chunks.at(-1)?.usage?.prompt_tokens_details?.cached_tokens ?? -1;
+      expect(sim.sequences[1]!.cachedTokens).toBe(cached[String(caching)]);
       expect(second.chunks.at(-1)?.usage?.prompt_tokens).toBeGreaterThan(3000);
     }
     expect(cached.true).toBeGreaterThan(3000);
     expect(cached.false).toBe(0);
     // modelled: off ≈ 1 + 8 steps + 0.05·~3400 ≈ 180 ms; on ≈ a few ms
     expect(ttft.true).toBeLessThan((ttft.false ?? 0) * 0.5);
+    expect(ttft.false).toBeGreaterThan(150);
   });
 
   it("TTFT grows with the uncached prompt", async () => {
-    const sim = await start({ prefixCaching: false, prefillMsPerToken: 0.05 });
+    const sim = await startObserved({ prefixCaching: false, prefillMsPerToken: 0.05 });
     const short = await streamChat(sim.baseUrl, { messages: [userTurn("short question")], max_tokens: 2 });
     const long = await streamChat(sim.baseUrl, { messages: [userTurn("a much longer question ".repeat(600))], max_tokens: 2 });
-    expect(long.ttftMs).toBeGreaterThan(short.ttftMs * 2);
+    const [s, l] = sim.sequences.map(engineTiming);
+    expect(l!.ttftMs).toBeGreaterThan(s!.ttftMs * 2);
+    expect(short.ttftMs).toBeGreaterThanOrEqual(s!.ttftMs);
+    expect(long.ttftMs).toBeGreaterThanOrEqual(l!.ttftMs);
   });
 
   it("concurrency 8 vs 1: per-stream tok/s falls, total tok/s rises", async () => {
-    const sim = await start({ decodeStepMs: 4, decodeStepMsPerSeq: 2, overheadMs: 1 });
-    const body = { ...hello, max_tokens: 30, ignore_eos: true };
-    const measure = async (c: number): Promise<{ perStream: number; total: number }> => {
-      const t0 = performance.now();
-      const results = await Promise.all(Array.from({ length: c }, () => streamChat(sim.baseUrl, body)));
-      const wall = performance.now() - t0;
-      const perStream = results.map((r) => (r.tokenTimesMs.length - 1) / ((r.e2eMs - r.ttftMs) / 1000));
-      const tokens = results.reduce((s, r) => s + r.tokenTimesMs.length, 0);
-      return { perStream: perStream.reduce((a, b) => a + b, 0) / c, total: tokens / (wall / 1000) };
+    const sim = await startObserved({ decodeStepMs: 4, decodeStepMsPerSeq: 2, overheadMs: 1 });
+    // 60 tokens: the 8 sequences overlap even when a busy machine spreads their sends out.
+    const body = { ...hello, max_tokens: 60, ignore_eos: true };
+    const measure = async (c: number): Promise<{ perStream: number; total: number; widest: number }> => {
+      const from = { seqs: sim.sequences.length, steps: sim.steps.length };
+      await Promise.all(Array.from({ length: c }, () => streamChat(sim.baseUrl, body)));
+      const seqs = sim.sequences.slice(from.seqs);
+      expect(seqs).toHaveLength(c);
+      expect(seqs.every((r) => r.generatedTokens === 60)).toBe(true);
+      const perStream = seqs.map((r) => engineTiming(r).decodeTps);
+      // Total: tokens over the time the engine was stepping (not over the wall time from the
+      // first send, which a stall of the client between its sends would stretch).
+      const steps = sim.steps.slice(from.steps);
+      const busyMs = steps.reduce((a, s) => a + (s.endMs - s.startMs), 0);
+      const tokens = seqs.reduce((a, r) => a + r.generatedTokens, 0);
+      return { perStream: perStream.reduce((a, b) => a + b, 0) / c, total: (tokens * 1000) / busyMs, widest: Math.max(...steps.map((s) => s.decodeTokens)) };
     };
     const one = await measure(1);
     const eight = await measure(8);
+    // The concurrent requests were batched together.
+    expect(one.widest).toBe(1);
+    expect(eight.widest).toBeGreaterThan(1);
     // modelled: 6 ms vs 20 ms per step → per-stream ×0.3, total ×2.4
     expect(eight.perStream).toBeLessThan(one.perStream * 0.8);
     expect(eight.total).toBeGreaterThan(one.total * 1.3);
   });
+
 });
 
 describe("simulator over HTTP: metrics and lifecycle", () => {
@@ -303,7 +335,8 @@ describe("simulator over HTTP: metrics and lifecycle", () => {
     const t0 = performance.now();
     await sim.close();
     const result = await pending;
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // The stream had ~10 s to go: ending well before that is prompt, on any machine.
+    expect(performance.now() - t0).toBeLessThan(5000);
     if (!(result instanceof Error)) expect((result as { sawDone: boolean }).sawDone).toBe(false);
     expect(sim.stats().aborted).toBe(1);
     await expect(fetch(`${origin(sim)}/health`)).rejects.toThrow();

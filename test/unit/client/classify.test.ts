@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyThrown, httpStatusError, redact } from "../../../src/client/classify.js";
+import { classifyThrown, errorHint, httpStatusError, redact } from "../../../src/client/classify.js";
 
 const ctx = { headersReceived: false, target: "127.0.0.1:9" };
 const sys = (code: string, message = code): Error => Object.assign(new Error(message), { code });
@@ -40,6 +40,23 @@ describe("httpStatusError", () => {
   it("takes the message from the OpenAI error JSON", () => {
     const e = httpStatusError(404, '{"error":{"message":"The model `x` does not exist.","type":"NotFoundError","code":404}}', undefined);
     expect(e).toMatchObject({ kind: "http_status", status: 404, message: "HTTP 404: The model `x` does not exist." });
+  });
+
+  it("regression (issue 11): llama.cpp's context overflow says that -c is split among the -np slots; vLLM's does not get that hint", () => {
+    const llama =
+      '{"error":{"code":400,"message":"request (5000 tokens) exceeds the available context size (2048 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":2048}}';
+    const e = httpStatusError(400, llama, undefined);
+    expect(e.message).toMatch(/^HTTP 400: request \(5000 tokens\) exceeds the available context size \(2048 tokens\), try increasing it\. Hint: /);
+    expect(e.message).toContain("llama-server divides -c among its -np slots: each conversation has n_ctx = c / np tokens (2048 here)");
+    expect(errorHint(llama)).toContain("-np");
+    // vLLM's own overflow is a per-request limit of the model, not a split context.
+    const vllm =
+      '{"object":"error","message":"This model\'s maximum context length is 4096 tokens. However, you requested 5000 tokens.","type":"BadRequestError","param":null,"code":400}';
+    expect(httpStatusError(400, vllm, undefined).message).not.toContain("Hint");
+    for (const b of ["", "not json", "null", '{"error":"x"}', '{"error":{"type":"exceed_context_size_error","n_ctx":"4096"}}']) {
+      expect(() => errorHint(b)).not.toThrow();
+    }
+    expect(errorHint('{"error":{"type":"exceed_context_size_error","n_ctx":"4096"}}')).not.toContain("here");
   });
 
   it("uses FastAPI's detail and plain text bodies", () => {

@@ -111,7 +111,7 @@ describe("llama-server recordings", () => {
     expect(cached).toEqual([1, 281, 282, 0]);
   });
 
-  it("ctx_overflow: 400 with the server's message, streamed or not", () => {
+  it("ctx_overflow: 400 with the server's message, streamed or not, and the hint that -c is split among the -np slots", () => {
     const lines = fixture("llama-server/ctx_overflow.txt").split("\n");
     const bodies = lines.filter((l) => l.startsWith("400 ")).map((l) => l.slice(l.indexOf("{")));
     expect(bodies).toHaveLength(2);
@@ -119,7 +119,11 @@ describe("llama-server recordings", () => {
       const e = httpStatusError(400, b, undefined);
       expect(e.kind).toBe("http_status");
       expect(e.status).toBe(400);
-      expect(e.message).toBe("HTTP 400: request (6008 tokens) exceeds the available context size (4096 tokens), try increasing it");
+      expect(e.message).toBe(
+        "HTTP 400: request (6008 tokens) exceeds the available context size (4096 tokens), try increasing it. " +
+          "Hint: llama-server divides -c among its -np slots: each conversation has n_ctx = c / np tokens (4096 here); " +
+          "start it with a larger -c or fewer slots (-np), or send shorter conversations.",
+      );
       expect(e.bodyExcerpt).toBe(b);
     }
   });
