@@ -373,7 +373,7 @@ function lengthFindings(l: LengthFigures, dataset?: DatasetInfo): string[] {
       dataset && !dataset.exactCounts
         ? ` The prompts were sized by the ${dataset.tokenizer} tokenizer's estimate (4 characters a token): name the model's tokenizer (dataset.tokenizer) or use a server with /tokenize for exact lengths.`
         : " The dataset's tokenizer is not the served model's: set dataset.tokenizer (server: the server's own).";
-    out.push(`PROMPT LENGTHS OFF: prompts were ${fmt(p.counted)} tokens on average${template} for ${fmt(p.asked)} asked (${signedPct(p.error)}; exact in ${p.exact} of ${p.n}).${why}`);
+    out.push(`PROMPT LENGTHS OFF: prompts were ${fmt(p.counted)} tokens on average${template} where ${fmt(p.asked)} were asked (${signedPct(p.error)}; exact in ${p.exact} of ${p.n}).${why}`);
   }
   return out;
 }
@@ -568,7 +568,7 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], sctx: StageCon
     );
   if (outputMean !== undefined && outputMean < outputAsked * 0.9)
     findings.push(
-      `Replies averaged ${fmt(outputMean)} output tokens for ${fmt(outputAsked)} asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
+      `Replies averaged ${fmt(outputMean)} output tokens where ${fmt(outputAsked)} were asked: the server may ignore min_tokens/ignore_eos (set target.extra_body to its own way of fixing the length).`,
     );
   if (!sctx.inSweep) findings.push(...lengthFindings(lengths, sctx.dataset));
   if (!sctx.inSweep && templateOverhead && templateOverhead.max - templateOverhead.min > 2)
@@ -596,9 +596,9 @@ function analyzeStage(config: StageConfig, mine: RequestRecord[], sctx: StageCon
   const p99 = open ? latency.ttftFromIntended?.p99 : latency.ttft?.p99;
   const headline = mine.length
     ? (saturated && saturation
-        ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked, and the server did not keep up: ${fmt(saturation.completionRate)} req/s completed for ${fmt(saturation.arrivalRate)} arriving, requests outstanding grew to ${saturation.outstandingMax}${saturation.backlogIn === "slots" ? ` (waiting in the client for one of the ${inFlightLimit(config)} in-flight slots)` : saturation.serverQueue && saturation.serverQueue.max > 0 ? ` (its own queue up to ${fmtCount(saturation.serverQueue.max)})` : ""}`
+        ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s (${config.rate} req/s asked), and the server did not keep up: ${fmt(saturation.completionRate)} req/s completed for ${fmt(saturation.arrivalRate)} arriving, requests outstanding grew to ${saturation.outstandingMax}${saturation.backlogIn === "slots" ? ` (waiting in the client for one of the ${inFlightLimit(config)} in-flight slots)` : saturation.serverQueue && saturation.serverQueue.max > 0 ? ` (its own queue up to ${fmtCount(saturation.serverQueue.max)})` : ""}`
         : open
-          ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s for ${config.rate} asked`
+          ? `sent ${config.mode} load at ${fmt(achievedRate)} req/s (${config.rate} req/s asked)`
           : `kept ${inFlightLimit(config)} requests in flight at ${fmt(achievedRate)} req/s`) +
       (p99 !== undefined ? `, TTFT p99 ${fmt(p99)} ms${open ? " from the intended send" : ""}` : "") +
       (goodput !== undefined ? `, goodput ${fmt(goodput)} req/s (${fmt((goodputFraction ?? 0) * 100)} % within SLOs)` : "") +

@@ -133,7 +133,7 @@ describe("load scenario against the simulator", () => {
     expect(result.detail.saturation?.backlogIn).toBe("slots");
     expect(result.notes.join("\n")).toMatch(/SERVER SATURATED.*waited in the client for one of the 1 in-flight slots/);
     expect(result.detail.dispatchLag!.p50).toBeLessThan(result.detail.slotWait!.p50);
-    expect(result.headline).toMatch(/^sent constant load at [\d.]+ req\/s for 500 asked, and the server did not keep up/);
+    expect(result.headline).toMatch(/^sent constant load at [\d.]+ req\/s \(500 req\/s asked\), and the server did not keep up/);
   });
 
   it("stops sending at duration_s and counts what was not sent", async () => {

@@ -257,7 +257,7 @@ describe("issue 11.10: a saturated server is the finding, not the client", () =>
     expect(s.outstandingEnd).toBeGreaterThan(s.outstandingMid);
     expect(s.backlogIn).toBe("server");
     expect(s.serverQueue!.max).toBeGreaterThan(20);
-    expect(r.headline).toMatch(/^sent poisson load at [\d.]+ req\/s for 4 asked, and the server did not keep up: [\d.]+ req\/s completed for [\d.]+ arriving, requests outstanding grew to \d+ \(its own queue up to \d+\)/);
+    expect(r.headline).toMatch(/^sent poisson load at [\d.]+ req\/s \(4 req\/s asked\), and the server did not keep up: [\d.]+ req\/s completed for [\d.]+ arriving, requests outstanding grew to \d+ \(its own queue up to \d+\)/);
     expect(s.serverQueue!.last).toBeGreaterThan(s.serverQueue!.first + 2);
     expect(r.headline).not.toMatch(/CLIENT-LIMITED/);
     const notes = r.notes.join("\n");
@@ -331,7 +331,7 @@ describe("issue 11.11 (report): prompt-length error beside output-length error",
     expect(r.detail.lengths.prompt).toMatchObject({ asked: 256, counted: 196, exact: 0, n: 20, template: { count: 8, basis: "measured" } });
     const notes = r.notes.join("\n");
     expect(notes).toMatch(/ESTIMATES \(4 characters a token\)/);
-    expect(notes).toMatch(/PROMPT LENGTHS OFF: prompts were 196 tokens on average \(the server's count less 8 tokens of chat template, measured through the server\) for 256 asked \(−23\.4 %; exact in 0 of 20\)/);
+    expect(notes).toMatch(/PROMPT LENGTHS OFF: prompts were 196 tokens on average \(the server's count less 8 tokens of chat template, measured through the server\) where 256 were asked \(−23\.4 %; exact in 0 of 20\)/);
     const md = renderLoadSection(r);
     expect(md).toMatch(/\| Prompt tokens \| 256\.0 \| 196\.0 \(\+ 8 of chat template, measured\) \| −23\.4 % \| 0 of 20 \|/);
     expect(md).toMatch(/\| Output tokens \| 16\.0 \| 16\.0 \| \+0\.0 % \| 20 of 20 \|/);
