@@ -27,7 +27,7 @@ describe("shakedown CLI: load and calibrate", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[load\] calibrating the client against the simulator at 1, 10, 100 in flight/);
     expect(r.stderr).toMatch(/\[load\] starting 2 worker threads/);
-    expect(r.stdout).toMatch(/sent poisson load at [\d.]+ req\/s for 100 asked/);
+    expect(r.stdout).toMatch(/sent poisson load at [\d.]+ req\/s \(100 req\/s asked\)/);
   });
 
   it("calibrate refuses bad values with exit 2", async () => {

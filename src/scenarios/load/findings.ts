@@ -84,6 +84,13 @@ export function clientLimitFinding(ownLags: readonly number[], limitMs: number, 
 export const SATURATION_COMPLETION_SHARE = 0.9;
 /** Fewest arrivals in the second half for the test to say anything. */
 export const SATURATION_MIN_ARRIVALS = 10;
+/**
+ * The second half must last this many service times (10th percentile of request durations,
+ * which queueing does not lengthen much): over a window shorter than
+ * a request takes, a server that keeps up completes nothing in it and its backlog "grows" (a
+ * 20-request burst sent in 0.2 s with 80 ms replies read as "0.0 req/s completed").
+ */
+export const SATURATION_MIN_WINDOW_LATENCIES = 4;
 
 /** One request of an open-loop stage, on the performance.now() clock (ms). */
 export interface Arrival {
@@ -167,7 +174,8 @@ export function serverQueueView(snapshots: readonly ServerSnapshot[], from: numb
  * first half lets the server fill up to its steady state):
  *
  * - a shortfall: fewer requests ended than arrived, under SATURATION_COMPLETION_SHARE (90 %)
- *   of them, with at least SATURATION_MIN_ARRIVALS arrivals; and
+ *   of them, with at least SATURATION_MIN_ARRIVALS arrivals, over a window at least
+ *   SATURATION_MIN_WINDOW_LATENCIES service times (p10 of request durations) long; and
  * - a growing backlog: the requests outstanding (arrived and not ended: in flight at the
  *   server or waiting in the client for a slot) grew by at least max(3, 2·√arrivals) — a
  *   server that keeps up holds a stationary count, whose change between two instants is of
@@ -203,7 +211,11 @@ export function saturationFinding(all: readonly Arrival[], measuredFrom: number,
     if (a.ended > spanEnd) spanEnd = a.ended;
   }
   const serverQueue = serverQueueView(snapshots, spanStart, measuredTo, spanEnd);
-  const shortfall = arrivals >= SATURATION_MIN_ARRIVALS && completions < SATURATION_COMPLETION_SHARE * arrivals;
+  const durations = Float64Array.from(all.map((a) => a.ended - a.arrived)).sort();
+  // The quick end of the durations is the service time; queueing only lengthens the rest.
+  const typical = durations[Math.floor(durations.length / 10)] ?? 0;
+  const longEnough = to - from >= SATURATION_MIN_WINDOW_LATENCIES * typical;
+  const shortfall = longEnough && arrivals >= SATURATION_MIN_ARRIVALS && completions < SATURATION_COMPLETION_SHARE * arrivals;
   const queueGrew = serverQueue !== undefined && serverQueue.last >= serverQueue.first + 2 && serverQueue.max >= 3;
   const saturated = shortfall && (growth >= growthNoise || queueGrew);
   const slotWaits = all.some((a) => a.slotWait && a.arrived > from && a.arrived <= to);

@@ -17,6 +17,7 @@ import { mulberry32 } from "../../../../src/metrics/bootstrap.js";
 import type { Summary } from "../../../../src/metrics/index.js";
 import type { ServerSnapshot } from "../../../../src/monitor/types.js";
 import { renderLoadSection } from "../../../../src/report/load.js";
+import { saturationFinding } from "../../../../src/scenarios/load/findings.js";
 import { analyzeLoad as analyzeAny, type LoadDetail, type LoadSweepDetail } from "../../../../src/scenarios/load/analyze.js";
 import { clientLimitFinding, wilsonLowerBound } from "../../../../src/scenarios/load/findings.js";
 import type { AnalysisInput, ScenarioResult } from "../../../../src/scenarios/types.js";
@@ -274,6 +275,13 @@ describe("issue 11.10: a saturated server is the finding, not the client", () =>
     expect(r.metrics["saturated"]?.value).toBe(0);
     expect(r.headline).toMatch(/^sent poisson load/);
     expect(r.notes.join("\n")).not.toMatch(/SATURATED/);
+  });
+
+  it("regression: a 20-request burst sent in 0.2 s with 80 ms replies read as '0.0 req/s completed, the server did not keep up'", () => {
+    // Every request of a short burst is still in flight when the sending ends: no shortfall to speak of.
+    const all = Array.from({ length: 20 }, (_, i) => ({ arrived: i * 10, sent: i * 10, ended: i * 10 + 80 + (i % 3), slotWait: false }));
+    const f = saturationFinding(all, 0, 190);
+    expect(f?.saturated).toBe(false);
   });
 
   it("a sweep names the last rate the server kept up with and the first it did not", () => {
