@@ -214,11 +214,12 @@ export function saturationFinding(all: readonly Arrival[], measuredFrom: number,
   const durations = Float64Array.from(all.map((a) => a.ended - a.arrived)).sort();
   // The quick end of the durations is the service time; queueing only lengthens the rest.
   const typical = durations[Math.floor(durations.length / 10)] ?? 0;
-  const longEnough = to - from >= SATURATION_MIN_WINDOW_LATENCIES * typical;
+  const slotWaits = all.some((a) => a.slotWait && a.arrived > from && a.arrived <= to);
+  // Requests that waited for an in-flight slot are a backlog whatever the window's length.
+  const longEnough = slotWaits || to - from >= SATURATION_MIN_WINDOW_LATENCIES * typical;
   const shortfall = longEnough && arrivals >= SATURATION_MIN_ARRIVALS && completions < SATURATION_COMPLETION_SHARE * arrivals;
   const queueGrew = serverQueue !== undefined && serverQueue.last >= serverQueue.first + 2 && serverQueue.max >= 3;
   const saturated = shortfall && (growth >= growthNoise || queueGrew);
-  const slotWaits = all.some((a) => a.slotWait && a.arrived > from && a.arrived <= to);
   return {
     from,
     to,
