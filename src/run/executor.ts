@@ -30,7 +30,7 @@ import { buildResults } from "./analyze.js";
 import { ClientHealthSampler } from "./client-health.js";
 import { RunEvents } from "./events.js";
 import { connectTarget, type ConnectedTarget } from "./target.js";
-import { startServerMonitor, type MonitorStart } from "./monitoring.js";
+import { startServerMonitor } from "./monitoring.js";
 import { warmUp } from "./warmup.js";
 
 export interface ExecuteOptions {
@@ -139,8 +139,7 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
   if (opts.signal?.aborted) onUserStop();
   opts.signal?.addEventListener("abort", onUserStop, { once: true });
 
-  let started: MonitorStart;
-  started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
+  const started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
   const monitor = started.monitor;
   target.info.metrics = { url: started.url, scraped: monitor !== undefined, ...(started.reason ? { reason: started.reason } : {}) };
   const manifest: RunManifest = {
