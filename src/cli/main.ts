@@ -9,7 +9,7 @@ import { TOOL_VERSION } from "../version.js";
 // Commands are loaded when run, so --help and usage errors answer at once.
 import type { RunFlags } from "./commands/run.js";
 import type { SimCommandFlags } from "./commands/sim.js";
-import { collect, fraction, integer, onOff, port, positiveInt, positiveIntList, positiveNumber, profile, toolParser } from "./options.js";
+import { collect, fraction, integer, nonNegativeNumber, onOff, port, positiveInt, positiveIntList, positiveNumber, profile, toolParser } from "./options.js";
 import type { CalibrateFlags } from "./commands/calibrate.js";
 
 function addSimKnobs(cmd: Command, forRun: boolean): Command {
@@ -23,7 +23,15 @@ function addSimKnobs(cmd: Command, forRun: boolean): Command {
     .addOption(new Option("--time-scale <x>", `${p}multiplies every simulated duration`).argParser(positiveNumber))
     .addOption(new Option("--seed <n>", `${p}seed of the generated text`).argParser(integer))
     .addOption(new Option("--scripted-answers <on|off>", `${p}answer built-in reasoning tasks and tool cases from the answer banks`).argParser(onOff))
-    .addOption(new Option("--tool-parser <hermes|none>", `${p}none: tool calls leak into the content as raw <tool_call> text`).argParser(toolParser));
+    .addOption(new Option("--tool-parser <hermes|none>", `${p}none: tool calls leak into the content as raw <tool_call> text`).argParser(toolParser))
+    .addOption(
+      new Option("--slowdown-per-hour <f>", `${p}every latency × (1 + f × hours up): a server that degrades with uptime (30 = +50 % after a minute)`).argParser(
+        nonNegativeNumber,
+      ),
+    )
+    .addOption(new Option("--leak-mb-per-hour <m>", `${p}simulated memory leak: reported resident memory (and fake GPU memory) grows m MiB per hour up`).argParser(nonNegativeNumber))
+    .addOption(new Option("--answer-change-after <n>", `${p}after n chat requests every answer changes (a silent model swap)`).argParser(positiveInt))
+    .addOption(new Option("--fake-gpu", `${p}serve a simulated GPU's DCGM-exporter metrics at /gpu/metrics`));
 }
 
 export function buildProgram(setExit: (code: number) => void = () => undefined): Command {

@@ -40,6 +40,12 @@ export function positiveNumber(v: string): number {
   return n;
 }
 
+export function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number >= 0.");
+  return n;
+}
+
 export function integer(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new InvalidArgumentError("expected an integer.");
@@ -71,6 +77,10 @@ export interface SimFlags {
   seed?: number;
   scriptedAnswers?: boolean;
   toolParser?: "hermes" | "none";
+  slowdownPerHour?: number;
+  leakMbPerHour?: number;
+  answerChangeAfter?: number;
+  fakeGpu?: boolean;
 }
 
 export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial<SimKnobs> {
@@ -85,5 +95,14 @@ export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial
   if (f.simApiKey !== undefined) k.api_key = f.simApiKey;
   if (f.scriptedAnswers !== undefined) k.scripted_answers = f.scriptedAnswers;
   if (f.toolParser !== undefined) k.tool_parser = f.toolParser;
+  if (f.slowdownPerHour !== undefined) k.slowdown_per_hour = f.slowdownPerHour;
+  if (f.leakMbPerHour !== undefined) k.leak_mb_per_hour = f.leakMbPerHour;
+  if (f.answerChangeAfter !== undefined) k.answer_change_after = f.answerChangeAfter;
+  if (f.fakeGpu !== undefined) k.fake_gpu = f.fakeGpu;
   return k;
+}
+
+/** The command-line flags that set these knobs (for messages), e.g. ["--profile", "--fake-gpu"]. */
+export function simFlagNames(k: Partial<SimKnobs>): string[] {
+  return Object.keys(k).map((key) => (key === "api_key" ? "--sim-api-key" : `--${key.replace(/_/g, "-")}`));
 }

@@ -33,6 +33,10 @@ export function simOptionsFromKnobs(k: Partial<SimKnobs>): Partial<SimOptions> {
   if (k.seed !== undefined) o.seed = k.seed;
   if (k.scripted_answers !== undefined) o.scriptedAnswers = k.scripted_answers;
   if (k.tool_parser !== undefined) o.toolParser = k.tool_parser;
+  if (k.slowdown_per_hour !== undefined) o.slowdownPerHour = k.slowdown_per_hour;
+  if (k.leak_mb_per_hour !== undefined) o.leakMbPerHour = k.leak_mb_per_hour;
+  if (k.answer_change_after !== undefined) o.answerChangeAfter = k.answer_change_after;
+  if (k.fake_gpu !== undefined) o.fakeGpu = k.fake_gpu;
   return o;
 }
 

@@ -9,8 +9,10 @@
  * When a chat request's last user message contains an entry's match string, the simulator
  * answers with one of that entry's variants instead of filler prose. The choice is
  * deterministic: the n-th request for a task (counted per simulator, from 1) gets variant
- * (n − 1) mod (number of variants). The text is tokenized with the simulator's own
- * tokenizer and streamed at the profile's pace; reasoning comes first, then the answer.
+ * (n − 1) mod (number of variants); after the simulator's answerChangeAfter, variant
+ * n mod (number of variants), so every answer differs from the one it would have been. The
+ * text is tokenized with the simulator's own tokenizer and streamed at the profile's pace;
+ * reasoning comes first, then the answer.
  *
  * The simulator reads this data file; it imports nothing from the client or the scenarios.
  */
@@ -94,6 +96,11 @@ export interface ScriptedPlanOptions {
   maxTokens: number;
   /** chat_template_kwargs.enable_thinking; false drops the reasoning, as a real template would. */
   thinking: boolean;
+  /**
+   * Moves the rotation this many variants on (the simulator's answerChangeAfter): the n-th
+   * request gets variant (n − 1 + shift) mod count. Default 0.
+   */
+  variantShift?: number;
 }
 
 /**
@@ -184,7 +191,7 @@ export class ScriptedAnswers {
     if (!entry) return undefined;
     const n = this.timesSeen(entry.task);
     this.seen.set(entry.task, n + 1);
-    const variantIndex = n % entry.variants.length;
+    const variantIndex = (n + (options.variantShift ?? 0)) % entry.variants.length;
     const variant = entry.variants[variantIndex]!;
     const plan = planScripted(variant, options);
     return plan ? { ...plan, task: entry.task, variantIndex } : undefined;

@@ -9,7 +9,10 @@
  * until its planned length → finished, blocks freed (full blocks stay cached).
  *
  * Step duration = (decodeStepMs + decodeStepMsPerSeq × decoding sequences in the step
- *                  + prefillMsPerToken × prefill tokens in the step) × timeScale.
+ *                  + prefillMsPerToken × prefill tokens in the step) × timeScale × slowdown,
+ * where slowdown = 1 + slowdownPerHour × uptime hours at the step's start (uptime: time on
+ * the engine's clock since the engine was made). The overhead is scaled the same way, with
+ * the factor at the request's arrival.
  *
  * Steps follow each other back to back on a virtual timeline (each starts at the previous
  * one's end deadline); when the host falls behind, due steps are run in a catch-up loop so
@@ -32,7 +35,11 @@ export interface EngineConfig {
   decodeStepMs: number;
   decodeStepMsPerSeq: number;
   timeScale: number;
+  /** Every duration × (1 + slowdownPerHour × uptime hours); default 0 (no slowdown). */
+  slowdownPerHour?: number;
 }
+
+const MS_PER_HOUR = 3_600_000;
 
 /** What a finished (or aborted) sequence went through; times are on the engine's clock (ms). */
 export interface SequenceRecord {
@@ -171,12 +178,36 @@ export class SimEngine {
   private closed = false;
   private closing = false;
   private nextId = 1;
+  /** When the engine was made, on its clock: uptime counts from here. */
+  private readonly startMs: number;
 
   constructor(config: EngineConfig, clock: SimClock) {
     this.config = { ...config };
     this.clock = clock;
     this.kv = new KvBlockPool(config.kvBlocks, config.blockSize);
-    this.lastEndMs = clock.now();
+    this.startMs = clock.now();
+    this.lastEndMs = this.startMs;
+  }
+
+  /** The engine's clock, ms. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Time since the engine was made, on its clock (ms); with the real clock, wall time. */
+  uptimeMs(atMs: number = this.clock.now()): number {
+    return Math.max(0, atMs - this.startMs);
+  }
+
+  /** What every duration that starts at `atMs` is multiplied by: 1 + slowdownPerHour × uptime hours. */
+  slowdownFactor(atMs: number = this.clock.now()): number {
+    const perHour = this.config.slowdownPerHour ?? 0;
+    return perHour === 0 ? 1 : 1 + (perHour * this.uptimeMs(atMs)) / MS_PER_HOUR;
+  }
+
+  /** The step being computed (composed, not yet completed), if any: its span on the engine's timeline. */
+  activeStep(): { startMs: number; endMs: number } | undefined {
+    return this.current ? { startMs: this.current.startMs, endMs: this.current.endMs } : undefined;
   }
 
   addObserver(observer: EngineObserver): void {
@@ -220,7 +251,7 @@ export class SimEngine {
       events,
       state: "pending",
       arrivalMs: now,
-      readyMs: now + this.config.overheadMs * this.config.timeScale,
+      readyMs: now + this.config.overheadMs * this.config.timeScale * this.slowdownFactor(now),
       scheduledMs: undefined,
       firstTokenMs: undefined,
       lastTokenMs: undefined,
@@ -406,7 +437,7 @@ export class SimEngine {
     if (entries.length === 0) return undefined;
     const c = this.config;
     const durationMs =
-      (c.decodeStepMs + c.decodeStepMsPerSeq * decodeSeqs + c.prefillMsPerToken * prefillTokens) * c.timeScale;
+      (c.decodeStepMs + c.decodeStepMsPerSeq * decodeSeqs + c.prefillMsPerToken * prefillTokens) * c.timeScale * this.slowdownFactor(startMs);
     return { startMs, endMs: startMs + durationMs, entries, prefillTokens, decodeTokens };
   }
 

@@ -17,6 +17,8 @@ export {
   type SimToolParser,
 } from "./options.js";
 export { startSimulator, Simulator, type RunningSimulator, type SimStats, type StartSimulatorOptions } from "./server.js";
+export { FakeGpu, FAKE_GPU, FAKE_GPU_WINDOW_MS, createFakeGpuMetrics, type FakeGpuReading, type FakeGpuMetrics } from "./gpu.js";
+export { SIM_BASE_RSS_BYTES, simulatedRssBytes } from "./metrics.js";
 export { ManualClock, realClock, type SimClock, type TimerHandle } from "./clock.js";
 export { SimEngine, type EngineConfig, type EngineCounters, type SequenceRecord } from "./engine.js";
 export { tokenize, countTokens, encode } from "./tokenizer.js";

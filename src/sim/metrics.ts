@@ -33,6 +33,21 @@ const ITERATION_TOKEN_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 40
 /** Finish reasons counted by vllm:request_success_total. */
 export type SimFinishedReason = "stop" | "length" | "abort";
 
+/** The simulated process's resident memory at start: 1.5 GiB (a vLLM API server is of this order). */
+export const SIM_BASE_RSS_BYTES = 1.5 * 1024 ** 3;
+
+const MIB = 1024 * 1024;
+
+/** The simulated leak after `uptimeMs`: leakMbPerHour × uptime hours, in MiB. */
+export function leakedMiB(leakMbPerHour: number, uptimeMs: number): number {
+  return (leakMbPerHour * uptimeMs) / 3_600_000;
+}
+
+/** The simulated resident memory after `uptimeMs`, bytes (an integer). */
+export function simulatedRssBytes(leakMbPerHour: number, uptimeMs: number): number {
+  return Math.round(SIM_BASE_RSS_BYTES + leakedMiB(leakMbPerHour, uptimeMs) * MIB);
+}
+
 export interface SimMetrics {
   readonly registry: Registry;
   /** Records one finished request (called by the server, which knows the finish reason). */
@@ -42,7 +57,10 @@ export interface SimMetrics {
   readonly contentType: string;
 }
 
-export function createSimMetrics(engine: SimEngine, options: SimOptions): SimMetrics {
+/**
+ * @param startEpochMs when the simulator started (Date.now()), for process_start_time_seconds.
+ */
+export function createSimMetrics(engine: SimEngine, options: SimOptions, startEpochMs: number = Date.now()): SimMetrics {
   const registry = new Registry();
   const labelNames = ["model_name", "engine"] as const;
   const labels = { model_name: options.model, engine: "0" };
@@ -92,6 +110,24 @@ export function createSimMetrics(engine: SimEngine, options: SimOptions): SimMet
     },
     1,
   );
+
+  // prometheus_client's process collector, which vLLM's API server exposes (no labels). The
+  // memory is simulated: a base plus the configured leak, never this Node process's own RSS.
+  new Gauge({
+    name: "process_start_time_seconds",
+    help: "Start time of the process since unix epoch in seconds. (shakedown-sim: when this simulator started.)",
+    registers,
+  }).set(startEpochMs / 1000);
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help:
+      "Resident memory size in bytes. (shakedown-sim: simulated, 1.5 GiB + leakMbPerHour MiB per hour of uptime; " +
+      "not the simulator's real memory.)",
+    registers,
+    collect() {
+      this.set(simulatedRssBytes(options.leakMbPerHour, engine.uptimeMs()));
+    },
+  });
 
   const counter = (name: string, help: string): Counter.Internal => {
     const c = new Counter({ name, help, labelNames, registers });

@@ -71,6 +71,26 @@ export interface SimOptions extends SimProfileParameters {
   scriptedAnswers: boolean;
   /** How scripted tool calls are sent (suites/sim/tool-answers.yaml): parsed ("hermes", default) or leaked as text ("none"). */
   toolParser: SimToolParser;
+  /**
+   * Degradation with uptime: every simulated duration (overhead, prefill, decode step) is
+   * multiplied by 1 + slowdownPerHour × uptime hours (uptime on the engine's clock: wall time
+   * since the simulator started). 0 (default) = none; 30 = +50 % after one minute.
+   */
+  slowdownPerHour: number;
+  /**
+   * Simulated memory leak: the reported process_resident_memory_bytes (and the fake GPU's
+   * framebuffer use) grow by this many MiB per hour of uptime. 0 (default) = none. Simulated:
+   * the simulator's real memory does not grow.
+   */
+  leakMbPerHour: number;
+  /**
+   * After this many chat requests (counted as failRate counts them), every answer changes:
+   * generated text gets another seed and the scripted banks move to another variant, a silent
+   * model swap. Undefined (default) = never.
+   */
+  answerChangeAfter?: number;
+  /** Serve a simulated GPU's DCGM-exporter metrics at GET /gpu/metrics (default false: 404). */
+  fakeGpu: boolean;
 }
 
 export interface SimProfile {
@@ -183,6 +203,9 @@ export function resolveSimOptions(partial: Partial<SimOptions> & { profile?: Sim
     seed: 0,
     scriptedAnswers: true,
     toolParser: "hermes",
+    slowdownPerHour: 0,
+    leakMbPerHour: 0,
+    fakeGpu: false,
     ...defined,
     profile: profileName,
   };
@@ -219,6 +242,10 @@ export function resolveSimOptions(partial: Partial<SimOptions> & { profile?: Sim
   if (typeof o.scriptedAnswers !== "boolean") fail("scriptedAnswers must be true or false");
   if (!["hermes", "none"].includes(o.toolParser)) fail(`toolParser must be hermes or none, got ${String(o.toolParser)}`);
   if (!["none", "field", "think_tag"].includes(o.reasoning)) fail(`reasoning must be none, field or think_tag, got ${String(o.reasoning)}`);
+  checkNumber("slowdownPerHour", o.slowdownPerHour, 0, 1_000_000);
+  checkNumber("leakMbPerHour", o.leakMbPerHour, 0, 10_000_000);
+  if (o.answerChangeAfter !== undefined) checkNumber("answerChangeAfter", o.answerChangeAfter, 1, Number.MAX_SAFE_INTEGER, true);
+  if (typeof o.fakeGpu !== "boolean") fail("fakeGpu must be true or false");
   if (o.apiKey !== undefined && (typeof o.apiKey !== "string" || o.apiKey.length === 0)) fail("apiKey must be a non-empty string when set");
   return o;
 }

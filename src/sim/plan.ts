@@ -23,6 +23,11 @@ export interface ReplyPlanInput {
   maxTokens: number | undefined;
   minTokens: number | undefined;
   ignoreEos: boolean;
+  /**
+   * 0 or undefined: the reply as always. Another value joins the seeds, so the text (and
+   * length) is another one: the simulator's answerChangeAfter, a silent model swap.
+   */
+  answerEpoch?: number;
 }
 
 export type TokenPart = "reasoning" | "content";
@@ -54,6 +59,7 @@ function reasoningPart(rng: Rng, lenRng: Rng, dist: SimLengthDistribution, mode:
 
 export function planReply(input: ReplyPlanInput): ReplyPlan {
   const seeds = [input.seed, input.promptHash, input.requestSeed ?? 0];
+  if (input.answerEpoch) seeds.push(input.answerEpoch);
   const lenRng = new Rng(...seeds, STREAM_LENGTHS);
   const answerTarget = sampleLength(lenRng, input.replyTokens);
   const reasoning =

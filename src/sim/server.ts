@@ -1,6 +1,7 @@
 /**
  * The simulator's HTTP server: OpenAI-compatible chat completions (streamed and not),
- * /v1/models, /health, /metrics and /reset_prefix_cache, in front of the simulated engine.
+ * /v1/models, /health, /metrics, /reset_prefix_cache and (fakeGpu) /gpu/metrics, in front
+ * of the simulated engine.
  * It is a simulator for testing shakedown and seeing it work; it never claims to be a model
  * (every response carries `server: shakedown-sim` and `x-shakedown-sim-profile`).
  */
@@ -21,10 +22,11 @@ import { loadAnswerBank, ScriptedAnswers, type ScriptedPlan } from "./answers.js
 import { renderChatPrompt, type TemplateMessage } from "./chat-template.js";
 import { realClock, type SimClock } from "./clock.js";
 import { SimEngine, type EngineCounters, type SequenceHandle, type SequenceRecord } from "./engine.js";
+import { createFakeGpuMetrics, type FakeGpuMetrics } from "./gpu.js";
 import { hashInts } from "./hash.js";
 import { createSimMetrics, type SimMetrics } from "./metrics.js";
 import { resolveSimOptions, type SimOptions, type SimProfileName } from "./options.js";
-import { planReply, type ReplyPlan } from "./plan.js";
+import { planReply, type ReplyPlan, type ReplyPlanInput } from "./plan.js";
 import { encode } from "./tokenizer.js";
 import { isToolTurnPlan, loadToolAnswerBank, ScriptedToolCalls, type ToolTurnPlan } from "./tools.js";
 
@@ -52,6 +54,8 @@ export type SimStats = Pick<EngineCounters, (typeof ENGINE_STATS)[number]> & {
   waiting: number;
   /** KV blocks in use, 0..1. */
   kvCacheUsage: number;
+  /** Chat requests answered with changed answers (answerChangeAfter): those after the N-th. */
+  changedAnswers: number;
 };
 
 export interface RunningSimulator {
@@ -59,6 +63,8 @@ export interface RunningSimulator {
   baseUrl: string;
   port: number;
   options: SimOptions;
+  /** With fakeGpu: the DCGM-exporter metrics URL, e.g. http://127.0.0.1:PORT/gpu/metrics (needs the API key, when set). */
+  gpuMetricsUrl?: string;
   close(): Promise<void>;
   stats(): SimStats;
 }
@@ -244,8 +250,12 @@ export class Simulator {
   readonly scripted: ScriptedAnswers | undefined;
   /** The scripted tool calls for built-in tool cases (undefined when scriptedAnswers is off). */
   readonly scriptedTools: ScriptedToolCalls | undefined;
+  /** The fake GPU's DCGM-exporter metrics (undefined unless fakeGpu). */
+  readonly gpuMetrics: FakeGpuMetrics | undefined;
+  /** When the simulator started (Date.now()): process_start_time_seconds. */
+  readonly startedAtEpochMs: number;
   private readonly active = new Set<ActiveRequest>();
-  private readonly counts = { requests: 0, failures: 0, rejected: 0, unauthorized: 0, completed: 0, aborted: 0 };
+  private readonly counts = { requests: 0, failures: 0, rejected: 0, unauthorized: 0, completed: 0, aborted: 0, changedAnswers: 0 };
   private closing = false;
   private nextRequestId = 1;
 
@@ -255,6 +265,7 @@ export class Simulator {
     private readonly onFirstTokenWritten?: FirstTokenListener,
   ) {
     this.options = options;
+    this.startedAtEpochMs = Date.now();
     this.engine = new SimEngine(
       {
         maxNumSeqs: options.maxNumSeqs,
@@ -268,10 +279,12 @@ export class Simulator {
         decodeStepMs: options.decodeStepMs,
         decodeStepMsPerSeq: options.decodeStepMsPerSeq,
         timeScale: options.timeScale,
+        slowdownPerHour: options.slowdownPerHour,
       },
       clock,
     );
-    this.metrics = createSimMetrics(this.engine, options);
+    this.metrics = createSimMetrics(this.engine, options, this.startedAtEpochMs);
+    this.gpuMetrics = options.fakeGpu ? createFakeGpuMetrics(this.engine, options) : undefined;
     this.scripted = options.scriptedAnswers ? new ScriptedAnswers(loadAnswerBank()) : undefined;
     this.scriptedTools = options.scriptedAnswers ? new ScriptedToolCalls(loadToolAnswerBank(), options.toolParser) : undefined;
   }
@@ -320,13 +333,14 @@ export class Simulator {
       "/v1/chat/completions": "POST",
       "/metrics": "GET",
       "/reset_prefix_cache": "POST",
+      ...(this.gpuMetrics ? { "/gpu/metrics": "GET" } : {}),
     };
     const allowed = routes[path];
     if (allowed === undefined) {
       if (path.startsWith("/v1/") && !this.authorized(req)) return this.unauthorized(res);
       throw new HttpError(404, `Not Found: ${method} ${path}`, "NotFoundError");
     }
-    if (path.startsWith("/v1/") || path === "/metrics") {
+    if (path.startsWith("/v1/") || path === "/metrics" || path === "/gpu/metrics") {
       if (!this.authorized(req)) return this.unauthorized(res);
     }
     if (method !== allowed && !(allowed === "GET" && method === "HEAD")) {
@@ -343,6 +357,14 @@ export class Simulator {
       case "/metrics": {
         const text = await this.metrics.render();
         res.writeHead(200, { "content-type": this.metrics.contentType });
+        res.end(text);
+        return;
+      }
+      case "/gpu/metrics": {
+        const gpu = this.gpuMetrics;
+        if (!gpu) throw new HttpError(404, `Not Found: ${method} ${path}`, "NotFoundError");
+        const text = await gpu.render();
+        res.writeHead(200, { "content-type": gpu.contentType });
         res.end(text);
         return;
       }
@@ -452,6 +474,11 @@ export class Simulator {
       );
     }
 
+    // answerChangeAfter: from request N + 1 on, every answer is another one (a silent model swap).
+    const changed = this.options.answerChangeAfter !== undefined && nth > this.options.answerChangeAfter;
+    if (changed) this.counts.changedAnswers++;
+    const variantShift = changed ? 1 : 0;
+
     const effectiveMaxTokens = request.maxTokens ?? this.options.maxModelLen - prompt.ids.length;
     // A built-in tool case (with tools offered) plays its scripted turn (src/sim/tools.ts), a
     // built-in reasoning task gets its scripted answer (src/sim/answers.ts), unless the
@@ -460,11 +487,13 @@ export class Simulator {
     const toolTurn =
       ownLength || (request.tools?.length ?? 0) === 0
         ? undefined
-        : this.scriptedTools?.answer(request.messages, { seed: request.seed, maxTokens: effectiveMaxTokens });
+        : this.scriptedTools?.answer(request.messages, { seed: request.seed, maxTokens: effectiveMaxTokens, variantShift });
     const scripted =
       toolTurn ??
-      (ownLength ? undefined : this.scripted?.answer(request.messages, { maxTokens: effectiveMaxTokens, thinking: request.enableThinking }));
-    const plan = scripted ?? planReply({
+      (ownLength
+        ? undefined
+        : this.scripted?.answer(request.messages, { maxTokens: effectiveMaxTokens, thinking: request.enableThinking, variantShift }));
+    const replyInput: ReplyPlanInput = {
       seed: this.options.seed,
       promptHash: hashInts(0, prompt.ids),
       requestSeed: request.seed,
@@ -476,7 +505,8 @@ export class Simulator {
       maxTokens: request.maxTokens,
       minTokens: request.minTokens,
       ignoreEos: request.ignoreEos,
-    });
+    };
+    const plan = scripted ?? (changed ? changedReply(replyInput) : planReply(replyInput));
     this.run(res, request, prompt.ids, plan, effectiveMaxTokens);
   }
 
@@ -585,6 +615,18 @@ export class Simulator {
   }
 }
 
+/**
+ * The reply after answerChangeAfter: the text from another seed (epoch 1). In the rare case
+ * where that gives the same tokens (a one- or two-token max_tokens), the next epochs are
+ * tried, so the answer differs whenever a different one exists within a few tries.
+ */
+export function changedReply(input: ReplyPlanInput): ReplyPlan {
+  const original = planReply(input).tokens.join("\u0000");
+  let plan = planReply({ ...input, answerEpoch: 1 });
+  for (let epoch = 2; epoch <= 16 && plan.tokens.join("\u0000") === original; epoch++) plan = planReply({ ...input, answerEpoch: epoch });
+  return plan;
+}
+
 function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
@@ -605,10 +647,12 @@ export async function startSimulator(partial: StartSimulatorOptions = {}): Promi
   });
   const address = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
+  const origin = `http://${formatHost(host)}:${address.port}`;
   return {
-    baseUrl: `http://${formatHost(host)}:${address.port}/v1`,
+    baseUrl: `${origin}/v1`,
     port: address.port,
     options,
+    ...(options.fakeGpu ? { gpuMetricsUrl: `${origin}/gpu/metrics` } : {}),
     stats: () => sim.stats(),
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -10,7 +10,8 @@
  * Which turn: the number of assistant messages after the matched user message (0 = answer
  * the prompt). Which variant: the request's `seed` modulo the number of variants (no seed =
  * 0, negative seeds wrap), so the streamed and the non-streamed request of one case, sent
- * with the same seed, make the same calls.
+ * with the same seed, make the same calls. After the simulator's answerChangeAfter, (seed + 1)
+ * modulo the number of variants.
  *
  * How a calls turn goes on the wire: the model's text is what Qwen3 writes (hermes format),
  *   <tool_call>\n{"name": "get_weather", "arguments": {"city": "Lyon"}}\n</tool_call>
@@ -411,6 +412,8 @@ export interface ScriptedToolOptions {
   seed: number | undefined;
   /** Completion tokens at most. */
   maxTokens: number;
+  /** Added to the seed before it picks the variant (the simulator's answerChangeAfter); default 0. */
+  variantShift?: number;
 }
 
 /** One simulator's use of a tool-call bank. */
@@ -428,7 +431,8 @@ export class ScriptedToolCalls {
   answer(messages: readonly TemplateMessage[], options: ScriptedToolOptions): ToolTurnPlan | undefined {
     const conv = readConversation(this.bank, messages);
     if (!conv) return undefined;
-    const variantIndex = toolVariantIndex(options.seed, conv.entry.variants.length);
+    const shift = options.variantShift ?? 0;
+    const variantIndex = toolVariantIndex(shift === 0 ? options.seed : (options.seed ?? 0) + shift, conv.entry.variants.length);
     const variant = conv.entry.variants[variantIndex]!;
     const turnIndex = Math.min(conv.turn, variant.turns.length - 1);
     const turn = variant.turns[turnIndex]!;

@@ -4,7 +4,7 @@ import { ConfigError, EXIT, ShakedownError } from "../../errors.js";
 import { executeRun, exitCodeForOutcome } from "../../run/executor.js";
 import { RunEvents } from "../../run/events.js";
 import { attachProgress } from "../progress.js";
-import { simKnobsFromFlags, type SimFlags } from "../options.js";
+import { simFlagNames, simKnobsFromFlags, type SimFlags } from "../options.js";
 import { exitCodeFor, printSummary } from "../summary.js";
 
 export interface RunFlags extends SimFlags {
@@ -21,7 +21,9 @@ export interface RunFlags extends SimFlags {
 export async function runCommand(suiteFile: string | undefined, flags: RunFlags): Promise<number> {
   const sim = simKnobsFromFlags(flags);
   if (flags.target !== undefined && Object.keys(sim).length > 0) {
-    throw new ConfigError("simulator options (--profile, --prefix-caching, …) apply only when no --target is given.");
+    throw new ConfigError(
+      `simulator options (${simFlagNames(sim).join(", ")}) apply only when no --target is given: they configure the embedded simulator, not ${flags.target}.`,
+    );
   }
   const suite = resolveSuite({
     ...(suiteFile !== undefined ? { file: suiteFile } : {}),
