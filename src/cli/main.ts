@@ -9,7 +9,7 @@ import { TOOL_VERSION } from "../version.js";
 // Commands are loaded when run, so --help and usage errors answer at once.
 import type { RunFlags } from "./commands/run.js";
 import type { SimCommandFlags } from "./commands/sim.js";
-import { collect, fraction, integer, nonNegativeNumber, onOff, port, positiveInt, positiveIntList, positiveNumber, profile, toolParser } from "./options.js";
+import { collect, fraction, gpuFlag, integer, nonNegativeNumber, onOff, port, positiveInt, positiveIntList, positiveNumber, profile, toolParser } from "./options.js";
 import type { CalibrateFlags } from "./commands/calibrate.js";
 
 function addSimKnobs(cmd: Command, forRun: boolean): Command {
@@ -51,6 +51,7 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--scenario <name>", "run only this scenario (a kind such as conversation, or a scenario name)")
     .option("--set <path=value>", "override a suite option, e.g. --set conversation.turns=5 (repeatable)", collect, [])
     .option("--out <dir>", "parent folder of run folders (default: runs)")
+    .option("--gpu <source>", "sample the GPUs during the run: nvidia-smi, a DCGM exporter URL, cmd:COMMAND (nvidia-smi's CSV, e.g. over ssh), or off (monitor.gpu)", gpuFlag)
     .option("--json", "print results.json on stdout (progress and summary go to stderr)")
     .option("--sim-api-key <key>", "simulator (no --target): require this bearer key (for tests)");
   addSimKnobs(run, true).action(async (suite: string | undefined, opts: RunFlags) => setExit(await (await import("./commands/run.js")).runCommand(suite, opts)));

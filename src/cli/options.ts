@@ -106,3 +106,13 @@ export function simKnobsFromFlags(f: SimFlags & { simApiKey?: string }): Partial
 export function simFlagNames(k: Partial<SimKnobs>): string[] {
   return Object.keys(k).map((key) => (key === "api_key" ? "--sim-api-key" : `--${key.replace(/_/g, "-")}`));
 }
+
+/** `--gpu`: off, nvidia-smi, a DCGM exporter's metrics URL, or cmd:<a command printing nvidia-smi's query CSV>. */
+export function gpuFlag(v: string): { source: "off" | "nvidia-smi" | "dcgm" | "command"; url?: string; command?: string } {
+  if (v === "off" || v === "nvidia-smi") return { source: v };
+  if (/^https?:\/\//i.test(v)) return { source: "dcgm", url: v };
+  if (v.startsWith("cmd:") && v.slice(4).trim() !== "") return { source: "command", command: v.slice(4).trim() };
+  throw new InvalidArgumentError(
+    'expected off, nvidia-smi, a DCGM exporter URL (http://host:9400/metrics) or cmd:COMMAND (e.g. "cmd:ssh gpu1 nvidia-smi --query-gpu={fields} --format=csv,noheader,nounits -lms {interval_ms}").',
+  );
+}

@@ -8,7 +8,7 @@ import { clearLine, cursorTo } from "node:readline";
 import type { RunEvents } from "../run/events.js";
 import type { RequestRecord } from "../store/records.js";
 import { deriveRequestMetrics } from "../metrics/index.js";
-import { fmtMs } from "../report/format.js";
+import { fmtDuration, fmtMs } from "../report/format.js";
 import { WARMUP_SCENARIO } from "../run/warmup.js";
 
 /** Above this many planned requests, plain output summarises once a second. */
@@ -60,6 +60,8 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
   let scenario = "";
   let unit = progressUnit("");
   let planned = 0;
+  /** A scenario planned by time (a soak): its length, and when it started. */
+  let timed: { durationMs: number; startedAt: number } | undefined;
   let done = 0;
   let failed = 0;
   const write = (line: string) => {
@@ -75,9 +77,10 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     scenario = e.name;
     unit = progressUnit(e.kind);
     planned = e.plannedRequests;
+    timed = e.durationMs !== undefined ? { durationMs: e.durationMs, startedAt: performance.now() } : undefined;
     done = 0;
     failed = 0;
-    if (!tty) write(`[${e.name}] ${e.kind}: ${e.plannedRequests} ${unit.noun} planned`);
+    if (!tty) write(timed ? `[${e.name}] ${e.kind}: ${fmtDuration(timed.durationMs)} planned` : `[${e.name}] ${e.kind}: ${e.plannedRequests} ${unit.noun} planned`);
   });
   events.on("request:end", (rec) => {
     if (rec.scenario === WARMUP_SCENARIO) {
@@ -90,6 +93,14 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
     const cut = rec.result.error?.kind === "aborted";
     if (!rec.result.ok && !cut) failed++;
     const now = performance.now();
+    if (timed) {
+      // A soak: a live line on a terminal; plain output prints once per window (soak:window).
+      if (!tty || now - lastWrite < 250) return;
+      lastWrite = now;
+      const elapsed = Math.min(timed.durationMs, now - timed.startedAt);
+      write(`[${scenario}] ${fmtDuration(elapsed)} / ${fmtDuration(timed.durationMs)} (${fmtDuration(timed.durationMs - elapsed)} left) · ${done} requests${failed ? ` (${failed} failed)` : ""}`);
+      return;
+    }
     const throttled = tty ? now - lastWrite < 100 : planned > PER_REQUEST_LINES_UP_TO && now - lastWrite < 1000;
     if (throttled && done < planned) return;
     lastWrite = now;
@@ -100,6 +111,12 @@ export function attachProgress(events: RunEvents, stream: NodeJS.WriteStream = p
       tty
         ? `[${scenario}] ${done}/${planned} ${unit.noun}  ${where}  ${status}${failed ? `  (${failed} failed)` : ""}`
         : `[${scenario}] ${done}/${planned} ${unit.noun} · ${where}: ${status}`,
+    );
+  });
+  events.on("soak:window", (w) => {
+    if (tty) stream.write("\n");
+    stream.write(
+      `[${w.scenario}] window ${w.window}/${w.windows} · ${fmtDuration(w.elapsedMs)} elapsed, ${fmtDuration(w.remainingMs)} left · ${w.requests} requests, ${w.failed} failed${w.ttftP90Ms !== undefined ? `, TTFT p90 ${fmtMs(w.ttftP90Ms)}` : ""}\n`,
     );
   });
   events.on("scenario:end", () => {

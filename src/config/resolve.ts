@@ -29,6 +29,8 @@ export interface ResolveInput {
   outDir?: string;
   /** Simulator knobs from CLI flags (snake_case, as in the suite). */
   sim?: Partial<SimKnobs>;
+  /** `--gpu`: the GPU sampler's source, as gpuFlag parses it. */
+  gpu?: { source: "off" | "nvidia-smi" | "dcgm" | "command"; url?: string; command?: string };
 }
 
 /** The folder holding package.json, found from this module (works from src/ and from dist/). */
@@ -158,6 +160,15 @@ function applyFlags(raw: Record<string, unknown>, input: ResolveInput): AppliedS
     const current = isPlainObject(t.sim) ? t.sim : {};
     t.sim = { ...current, ...sim };
     for (const key of Object.keys(sim)) applied.push({ path: ["target", "sim", key], origin: `simulator flag (${key})` });
+  }
+  if (input.gpu !== undefined) {
+    if (raw.monitor === undefined || raw.monitor === null) raw.monitor = {};
+    if (isPlainObject(raw.monitor)) {
+      const current = isPlainObject(raw.monitor.gpu) ? raw.monitor.gpu : {};
+      const { url: _url, command: _command, ...rest } = current;
+      raw.monitor.gpu = { ...rest, ...input.gpu };
+      applied.push({ path: ["monitor", "gpu"], origin: "--gpu" });
+    }
   }
   if (input.outDir !== undefined) {
     if (raw.output === undefined || raw.output === null) raw.output = {};

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { TOKENIZER_NAMES } from "../workload/tokenizers.js";
 import { urlCredentialProblem } from "../client/endpoint.js";
+import { DURATION_FORMS, parseDuration } from "./duration.js";
 
 export const SIM_PROFILES = ["default", "seed", "fast"] as const;
 
@@ -28,6 +29,27 @@ export const simKnobsSchema = z
       .enum(["hermes", "none"])
       .optional()
       .describe("hermes: structured tool_calls (default); none: tool calls leak into the content as raw <tool_call> text, as a vLLM without --tool-call-parser"),
+    slowdown_per_hour: z
+      .number()
+      .min(0)
+      .max(1_000_000)
+      .optional()
+      .describe("every latency grows by this many times its base value per hour the simulator has been up (30 = +50 % after one minute): a server that degrades with uptime"),
+    leak_mb_per_hour: z
+      .number()
+      .min(0)
+      .max(10_000_000)
+      .optional()
+      .describe("the simulated process's resident memory (and the fake GPU's memory) grows by this many MB per hour up"),
+    answer_change_after: z
+      .int()
+      .min(1)
+      .optional()
+      .describe("after this many chat requests, every answer changes (a silent model or weight swap), temperature 0 included"),
+    fake_gpu: z
+      .boolean()
+      .optional()
+      .describe("expose a simulated GPU as DCGM-exporter metrics at /gpu/metrics (utilisation, memory, power, energy, temperature, clocks); the run's GPU monitor reads it"),
   })
   .strict();
 
@@ -41,6 +63,10 @@ export const timeoutsSchema = z
   .strict()
   .describe("per-request timeouts; a request that times out is recorded as a timeout error");
 
+
+/** A duration option: "90s", "30m", "2h", "1h30m" or a number of seconds; kept as written, parsed with parseDuration. */
+export const durationSchema = () =>
+  z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, { message: `expected ${DURATION_FORMS}` });
 
 /** An http(s) URL with no credentials in it: user:password@ and query strings are never sent, and would be written into the run folder. */
 const serverUrl = () =>
@@ -325,12 +351,90 @@ export const loadScenarioSchema = z
   })
   .strict();
 
+export const SOAK_MIX_KINDS = ["conversation", "short", "reasoning"] as const;
+
+export const soakScenarioSchema = z
+  .object({
+    kind: z.literal("soak").describe("hours of mixed traffic: does the server stay as fast, as right and as lean as at its start? (the seed's Phase 2.5)"),
+    name: z.string().min(1).default("soak"),
+    duration: durationSchema().default("30m").describe('how long to send: "30m", "2h", "90s"'),
+    window: durationSchema()
+      .optional()
+      .describe("width of the analysis windows (default: 1 min, or a twelfth of the soak when it is shorter than 12 min); at least 3 windows must fit"),
+    mix: z
+      .object({
+        conversation: z.number().min(0).default(0.5).describe("weight of conversation turns (each worker continues its own conversation, resending the history)"),
+        short: z.number().min(0).default(0.3).describe("weight of short single-turn prompts"),
+        reasoning: z.number().min(0).default(0.2).describe("weight of reasoning tasks (graded: the score per window is a quality drift)"),
+      })
+      .strict()
+      .prefault({})
+      .refine((m) => m.conversation + m.short + m.reasoning > 0, "at least one weight of the mix must be above 0")
+      .describe("the request mix, as relative weights"),
+    concurrency: z.int().min(1).max(1024).default(2).describe("requests in flight (closed loop) when no rate is given"),
+    rate: z.number().positive().max(10_000).optional().describe("paced: requests per second sent on a fixed schedule (open loop, latencies from the intended send time)"),
+    max_in_flight: z.int().min(1).max(4096).default(256).describe("paced: most requests in flight, a safety cap"),
+    conversation: z
+      .object({
+        turns: z.int().min(1).max(500).default(8).describe("turns of a conversation before the worker starts a new one"),
+        script: z.string().min(1).default("auto"),
+        max_tokens: z.int().positive().default(256),
+      })
+      .strict()
+      .prefault({}),
+    short: z
+      .object({
+        input_tokens: z.int().min(1).max(100_000).default(64),
+        output_tokens: z.int().min(1).max(100_000).default(64),
+      })
+      .strict()
+      .prefault({}),
+    reasoning: z
+      .object({
+        pack: z.string().min(1).default("all"),
+        max_tokens: z.int().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
+    temperature: z.number().min(0).max(2).default(0.7).describe("temperature of the mix's requests (canaries always use 0)"),
+    canary: z
+      .object({
+        enabled: z.boolean().default(true),
+        every: durationSchema().optional().describe("how often the canaries are sent (default: once per window)"),
+        prompts: z.array(z.string().min(1)).min(1).max(20).optional().describe("canary prompts (default: three built-in ones)"),
+        max_tokens: z.int().positive().max(4096).default(48),
+        seed: z.int().default(1234),
+        min_similarity: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.9)
+          .describe("an answer whose token-level similarity to the canary's first answer is below this counts as changed"),
+      })
+      .strict()
+      .prefault({})
+      .describe("prompts at temperature 0 with a fixed seed, repeated through the soak and compared with their first answer"),
+    alpha: z.number().gt(0).lt(0.5).default(0.01).describe("significance level of the trend and change-point tests"),
+    drift_floor: z
+      .number()
+      .min(0)
+      .max(10)
+      .default(0.05)
+      .describe("a significant trend smaller than this (relative change over the soak) is called stable, not drifting"),
+    thresholds: z
+      .array(thresholdSchema)
+      .optional()
+      .describe('verdicts; default: "drift.ttft_p90 < 10%", "drift.e2e_p90 < 10%", "drift.tpot_p50 < 10%", "success_rate > 99%", "canary.changed <= 0" (a drift fails only when its trend is significant)'),
+  })
+  .strict();
+
 export const scenarioSchema = z.discriminatedUnion("kind", [
   conversationScenarioSchema,
   cacheScenarioSchema,
   reasoningScenarioSchema,
   toolsScenarioSchema,
   loadScenarioSchema,
+  soakScenarioSchema,
 ]);
 
 export const suiteSchema = z
@@ -351,6 +455,34 @@ export const suiteSchema = z
       .strict()
       .prefault({})
       .describe("where runs are written"),
+    monitor: z
+      .object({
+        gpu: z
+          .object({
+            source: z
+              .enum(["off", "nvidia-smi", "dcgm", "command"])
+              .default("off")
+              .describe("off; nvidia-smi: the local binary, sampled as a child process; dcgm: a DCGM exporter's /metrics (url); command: a command whose output is nvidia-smi's query CSV (e.g. over ssh)"),
+            url: serverUrl().optional().describe("source dcgm: the exporter's metrics URL, e.g. http://gpu-host:9400/metrics"),
+            command: z
+              .string()
+              .min(1)
+              .optional()
+              .describe("source command: a command line; {fields} and {interval_ms} are replaced, e.g. ssh gpu1 nvidia-smi --query-gpu={fields} --format=csv,noheader,nounits -lms {interval_ms}"),
+            interval_ms: z.int().min(100).max(60_000).default(1000).describe("sampling interval"),
+            gpus: z.array(z.int().min(0)).min(1).optional().describe("keep only these GPU indexes (default: all)"),
+          })
+          .strict()
+          .prefault({})
+          .superRefine((g, ctx) => {
+            if (g.source === "dcgm" && g.url === undefined) ctx.addIssue({ code: "custom", path: ["url"], message: "source dcgm needs the exporter's url" });
+            if (g.source === "command" && g.command === undefined) ctx.addIssue({ code: "custom", path: ["command"], message: "source command needs a command" });
+          })
+          .describe("GPU sampler, started for every scenario; its timeline is gpu-metrics.jsonl"),
+      })
+      .strict()
+      .prefault({})
+      .describe("what is sampled beside the requests"),
     verdicts: z
       .object({
         client_overload: z
@@ -372,6 +504,8 @@ export type ReasoningScenarioConfig = z.infer<typeof reasoningScenarioSchema>;
 export type JudgeConfig = z.infer<typeof judgeSchema>;
 export type ToolsScenarioConfig = z.infer<typeof toolsScenarioSchema>;
 export type LoadScenarioConfig = z.infer<typeof loadScenarioSchema>;
+export type SoakScenarioConfig = z.infer<typeof soakScenarioSchema>;
+export type GpuMonitorConfig = z.infer<typeof suiteSchema>["monitor"]["gpu"];
 export type ScenarioConfig = z.infer<typeof scenarioSchema>;
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;

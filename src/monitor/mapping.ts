@@ -25,11 +25,14 @@ type NumberField =
   | "promptTokensCached"
   | "preemptions"
   | "requestsSucceeded"
-  | "reportedCacheHitRate";
+  | "reportedCacheHitRate"
+  | "processResidentMemoryBytes"
+  | "processStartTimeSeconds";
 type HistogramField = "ttft" | "itl" | "e2e" | "queueTime";
 
 interface RuleBase {
-  server: Exclude<ServerKind, "unknown">;
+  /** The server that exposes the name; "any" for the standard process metrics every Prometheus client library writes. */
+  server: Exclude<ServerKind, "unknown"> | "any";
   /** Exact sample name; for histograms the family name (`_bucket`, `_sum`, `_count` are read). */
   name: string;
   /** What the number is, in the server's terms (docs/server-metrics.md repeats it). */
@@ -106,6 +109,10 @@ export const METRIC_MAPPINGS: readonly MetricMapping[] = [
   { server: "tgi", name: "tgi_request_success", kind: "counter", field: "requestsSucceeded", meaning: "successful requests" },
   { server: "tgi", name: "tgi_request_duration", kind: "histogram", field: "e2e", meaning: "request latency (e2e)" },
   { server: "tgi", name: "tgi_request_queue_duration", kind: "histogram", field: "queueTime", meaning: "time in the queue" },
+
+  // ── Any server whose Prometheus client exports the standard process metrics (vLLM's and SGLang's Python prometheus_client) ──
+  { server: "any", name: "process_resident_memory_bytes", kind: "gauge", aggregate: "sum", field: "processResidentMemoryBytes", meaning: "resident memory of the serving process (the API server's; engine-core processes are not included)" },
+  { server: "any", name: "process_start_time_seconds", kind: "gauge", aggregate: "mean", field: "processStartTimeSeconds", meaning: "when the serving process started, Unix seconds: its uptime, and a restart when it changes" },
 ];
 
 /** Name prefixes of each server; the underscore forms are what Prometheus stores, or a router re-exports. */

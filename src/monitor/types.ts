@@ -44,6 +44,9 @@ export interface NormalizedMetrics {
   prefixCachingEnabled?: boolean;
   /** SGLang's own rolling cache hit rate gauge, kept for reference only (never used as run truth). */
   reportedCacheHitRate?: number;
+  /** Standard process metrics: the serving process's resident memory (bytes) and start time (Unix seconds). */
+  processResidentMemoryBytes?: number;
+  processStartTimeSeconds?: number;
 }
 
 export interface ServerSnapshot {

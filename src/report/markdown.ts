@@ -13,6 +13,9 @@ import { renderConversationSection } from "./conversation.js";
 import { renderReasoningSection } from "./reasoning.js";
 import { renderToolsSection } from "./tools.js";
 import { renderLoadSection } from "./load.js";
+import { renderSoakSection } from "./soak.js";
+import { renderResourcesSection } from "./resources.js";
+import type { SoakDetail } from "../scenarios/soak/analyze.js";
 import type { LoadResultDetail } from "../scenarios/load/analyze.js";
 import type { ToolsDetail } from "../scenarios/tools/analyze.js";
 import type { ReasoningDetail } from "../scenarios/reasoning/analyze.js";
@@ -188,6 +191,30 @@ const KIND_REPORTS: Record<string, KindReport> = {
       "success_rate",
     ],
   },
+  soak: {
+    render: (r) => renderSoakSection(r as unknown as ScenarioResult<SoakDetail>),
+    label: fromTable({
+      "drift.ttft_p90": "TTFT p90 drift over the soak (fitted)",
+      "drift.ttft_p50": "TTFT p50 drift over the soak (fitted)",
+      "drift.e2e_p90": "E2E p90 drift over the soak (fitted)",
+      "drift.tpot_p50": "TPOT p50 drift over the soak (fitted)",
+      "drift.output_tps": "Output tok/s drift over the soak (fitted)",
+      "drift.error_rate": "Error-rate drift over the soak (points)",
+      "drift.score": "Reasoning-score drift over the soak",
+      output_tps: "Output tok/s (all requests)",
+      error_rate: "Error rate",
+      timeouts: "Timeouts",
+      windows: "Full windows",
+      "score.mean": "Reasoning score (mean)",
+      "canary.changed": "Canary answers changed",
+      "canary.match_rate": "Canary answers identical to the first",
+      "canary.similarity_min": "Lowest canary similarity",
+      "server.rss_slope_mb_per_h": "Server resident memory slope (MB/h)",
+      "server.restarts": "Server restarts",
+      "gpu.memory_slope_mib_per_h": "GPU memory slope (MiB/h)",
+    }),
+    keyFigures: ["ttft.p50", "ttft.p90", "e2e.p90", "tpot.p50", "output_tps", "drift.output_tps", "drift.error_rate", "timeouts", "windows", "score.mean", "canary.match_rate", "server.rss_slope_mb_per_h", "server.restarts", "gpu.memory_slope_mib_per_h"],
+  },
 };
 
 /** Labels of figures every kind may publish. */
@@ -258,6 +285,8 @@ function scenarioSection(r: ScenarioResult, target?: ServerIdentity): string {
     out.push(renderServerMetricsSection(r.server, client, { identity: target, perRequestTruth: r.serverTruth !== undefined }));
   }
   if (r.serverTruth) out.push(renderServerTruthSection(r.serverTruth));
+  const resources = renderResourcesSection(r.gpu, r.serverProcess, Boolean(target?.simulated));
+  if (resources) out.push(resources);
   if (r.errors.length > 0) {
     out.push("### Errors");
     out.push(table(["Error", "Count", "Example"], r.errors.map((e) => [text(e.kind), String(e.count), text(e.example)])));
@@ -295,6 +324,9 @@ export function renderMarkdownReport(res: RunResults): string {
         ...(t.serverHeader ? [["Server", text(t.serverHeader)]] : []),
         ...(t.metrics
           ? [["Server metrics", t.metrics.scraped ? [code(t.metrics.url, 400), ", polled during the run (server-metrics.jsonl)"] : ["not collected: ", text(t.metrics.reason ?? "?")]]]
+          : []),
+        ...(res.gpu
+          ? [["GPU monitor", [text(`${res.gpu.source}${res.gpu.simulated ? " (the simulator's fake GPU)" : ""}`), ": ", text(res.gpu.gpus.map((g) => `GPU ${g.index}${g.name ? ` ${g.name}` : ""}`).join(", ") || "no GPU", 300), ", sampled during the run (gpu-metrics.jsonl)"]]]
           : []),
         ["Status", [strong(status), res.interruption && [" — ", text(res.interruption)]]],
         [

@@ -8,6 +8,8 @@ import { requestSpan } from "../scenarios/common.js";
 import type { AnalysisInput, ScenarioResult } from "../scenarios/types.js";
 import { judgeClient, judgedWithClient, overallStatus, type ClientHealth } from "../metrics/index.js";
 import type { ServerSnapshot } from "../monitor/types.js";
+import { summarizeGpu, type GpuSample } from "../monitor/gpu/index.js";
+import { summarizeServerProcess } from "../monitor/process.js";
 import { summarizeScenarioWindow } from "../monitor/index.js";
 import { summarizeServerTruth } from "../metrics/server-truth.js";
 import { RUN_FILES, type Attachments, type RunManifest, type RunResults, type RunStatus } from "../store/run-folder.js";
@@ -78,6 +80,25 @@ function withServerSummary(result: ScenarioResult, records: RequestRecord[], ser
   return summary ? { ...out, server: summary } : out;
 }
 
+/**
+ * The machine under the server over the scenario's span: the GPUs (when a sampler ran; joules
+ * per output token from the scenario's own tokens) and the serving process (uptime,
+ * restarts, resident memory) from the standard process metrics on /metrics.
+ */
+function withResources(result: ScenarioResult, records: RequestRecord[], server: ServerSnapshot[], gpu: GpuSample[], attachments: Attachments): ScenarioResult {
+  const mine = records.filter((r) => r.scenario === result.name);
+  const recorded = attachments[result.name]?.["span"] as { startPerfMs: number; endPerfMs: number } | undefined;
+  const reqs = requestSpan(mine);
+  const from = recorded?.startPerfMs ?? reqs?.start;
+  const to = recorded?.endPerfMs ?? reqs?.end;
+  if (from === undefined || to === undefined) return result;
+  let outputTokens = 0;
+  for (const r of mine) if (r.result.ok) outputTokens += deriveRequestMetrics(r.result).outputTokens ?? 0;
+  const g = gpu.length > 0 ? summarizeGpu(gpu, from, to, outputTokens > 0 ? { outputTokens } : {}) : undefined;
+  const proc = result.serverProcess ?? summarizeServerProcess(server, from, to);
+  return { ...result, ...(g ? { gpu: g } : {}), ...(proc ? { serverProcess: proc } : {}) };
+}
+
 /** Requests the stop cut, requests sent again, and whether the scenario ran to its end. */
 function withStops(result: ScenarioResult, records: RequestRecord[], incomplete: boolean): ScenarioResult {
   const mine = records.filter((r) => r.scenario === result.name);
@@ -114,14 +135,16 @@ function withClientHealth(result: ScenarioResult, gate: boolean, health: ClientH
   return { ...result, verdicts, status, notes: [...result.notes, note] };
 }
 
-export function buildResults(
-  manifest: RunManifest,
-  records: RequestRecord[],
-  end: RunEnd,
-  server: ServerSnapshot[] = [],
-  reviews: ReviewOverrides = {},
-  attachments: Attachments = {},
-): RunResults {
+/** What a run folder holds besides its records: the monitors' timelines, reviews, attachments. */
+export interface RunSideData {
+  server?: ServerSnapshot[];
+  gpu?: GpuSample[];
+  reviews?: ReviewOverrides;
+  attachments?: Attachments;
+}
+
+export function buildResults(manifest: RunManifest, records: RequestRecord[], end: RunEnd, side: RunSideData = {}): RunResults {
+  const { server = [], gpu = [], reviews = {}, attachments = {} } = side;
   // Requests the run's stop cut short are counted apart and analysed nowhere: a user's Ctrl-C
   // is not a server failure, and half a request is no latency.
   const measured = records.filter((r) => !stoppedByRun(r));
@@ -132,6 +155,7 @@ export function buildResults(
     stopped: records.filter(stoppedByRun),
     target: manifest.target,
     server,
+    gpu,
     reviews,
     attachments,
     clientVerdict: (name) => {
@@ -143,7 +167,13 @@ export function buildResults(
   const scenarios = manifest.suite.scenarios
     .filter((cfg) => end.complete || records.some((r) => r.scenario === cfg.name))
     .map((cfg) => {
-      const analysed = withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), measured, server, attachments);
+      const analysed = withResources(
+        withServerSummary(scenarioModule(cfg.kind).analyze(cfg as never, input), measured, server, attachments),
+        measured,
+        server,
+        gpu,
+        attachments,
+      );
       return withClientHealth(withStops(analysed, records, !finished.has(cfg.name)), gate, healthOf(cfg.name));
     });
   return {

@@ -12,6 +12,7 @@
  * given a grace period, not an open-ended wait.
  */
 import { setMaxListeners } from "node:events";
+import { existsSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Suite } from "../config/schema.js";
@@ -31,6 +32,7 @@ import { ClientHealthSampler } from "./client-health.js";
 import { RunEvents } from "./events.js";
 import { connectTarget, type ConnectedTarget } from "./target.js";
 import { startServerMonitor } from "./monitoring.js";
+import { startRunGpuSampler } from "./gpu.js";
 import { warmUp } from "./warmup.js";
 
 export interface ExecuteOptions {
@@ -139,7 +141,29 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
   if (opts.signal?.aborted) onUserStop();
   opts.signal?.addEventListener("abort", onUserStop, { once: true });
 
-  const started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
+  // The GPU sampler first: a source that cannot start (no nvidia-smi, an exporter that does
+  // not answer) is a configuration error, and leaves no empty run folder behind.
+  let gpu: Awaited<ReturnType<typeof startRunGpuSampler>>;
+  try {
+    gpu = await startRunGpuSampler(suite, target, join(dir, RUN_FILES.gpuMetrics), events);
+  } catch (e) {
+    try {
+      const timeline = join(dir, RUN_FILES.gpuMetrics);
+      if (existsSync(timeline) && statSync(timeline).size === 0) unlinkSync(timeline);
+      rmdirSync(dir);
+    } catch {
+      // something was written there: keep it
+    }
+    throw e;
+  }
+  const gpuSampler = gpu?.sampler;
+  let started: Awaited<ReturnType<typeof startServerMonitor>>;
+  try {
+    started = await startServerMonitor(suite.target, target, join(dir, RUN_FILES.serverMetrics), events);
+  } catch (e) {
+    await gpuSampler?.stop().catch(() => undefined);
+    throw e;
+  }
   const monitor = started.monitor;
   target.info.metrics = { url: started.url, scraped: monitor !== undefined, ...(started.reason ? { reason: started.reason } : {}) };
   const manifest: RunManifest = {
@@ -150,6 +174,7 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
     suite: redactSuite(suite),
     target: target.info,
     host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
+    ...(gpu ? { gpu: { source: gpu.sampler.source, simulated: gpu.simulated, gpus: gpu.sampler.gpus } } : {}),
   };
 
   const writer = new JsonlWriter(join(dir, RUN_FILES.records), {
@@ -249,7 +274,10 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
   } finally {
     opts.signal?.removeEventListener("abort", onUserStop);
     writer.close();
-    await Promise.race([monitor?.stop().catch(() => undefined), after(MONITOR_GRACE_MS, undefined)]);
+    await Promise.race([
+      Promise.all([monitor?.stop().catch(() => undefined), gpuSampler?.stop().catch(() => undefined)]),
+      after(MONITOR_GRACE_MS, undefined),
+    ]);
   }
   // A write failure found at close (the last batch) stops the run as a storage failure too.
   if (writer.failure && stop === undefined) stopRun({ cause: "storage", message: writer.failure.message, error: writer.failure });
@@ -267,9 +295,7 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
       durationMs: performance.now() - t0,
       renderedAt: ended.toISOString(),
     },
-    monitor?.timeline ?? [],
-    {},
-    attachments,
+    { server: monitor?.timeline ?? [], gpu: gpuSampler ? [...gpuSampler.samples] : [], attachments },
   );
   let writeError: StorageError | undefined;
   try {

@@ -6,6 +6,7 @@ import { cacheScenario } from "./cache/index.js";
 import { conversationScenario } from "./conversation/index.js";
 import { loadScenario } from "./load/index.js";
 import { reasoningScenario } from "./reasoning/index.js";
+import { soakScenario } from "./soak/index.js";
 import { toolsScenario } from "./tools/index.js";
 import type { ScenarioModule } from "./types.js";
 
@@ -15,6 +16,7 @@ const MODULES: Record<ScenarioConfig["kind"], ScenarioModule<never, unknown>> = 
   reasoning: reasoningScenario as ScenarioModule<never, unknown>,
   tools: toolsScenario as ScenarioModule<never, unknown>,
   load: loadScenario as ScenarioModule<never, unknown>,
+  soak: soakScenario as ScenarioModule<never, unknown>,
 };
 
 export function scenarioModule<C extends ScenarioConfig>(kind: C["kind"]): ScenarioModule<C, unknown> {

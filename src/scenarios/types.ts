@@ -10,6 +10,8 @@ import type { RequestRecord } from "../store/records.js";
 import type { RunEvents } from "../run/events.js";
 import type { ServerMonitor, ServerSnapshot, ServerWindowSummary } from "../monitor/types.js";
 import type { ServerTruthSummary } from "../metrics/server-truth.js";
+import type { GpuSample, GpuSpanSummary } from "../monitor/gpu/index.js";
+import type { ServerProcessSummary } from "../monitor/process.js";
 import type { ReviewOverrides } from "../review/overrides.js";
 import type { Attachments } from "../store/run-folder.js";
 
@@ -62,6 +64,8 @@ export interface AnalysisInput {
   target: TargetInfo;
   /** The server-metrics timeline (empty when not scraped). */
   server: ServerSnapshot[];
+  /** The GPU sampler's timeline (gpu-metrics.jsonl; empty or absent when not sampled). */
+  gpu?: GpuSample[];
   /** Human review overrides (review/overrides.yaml), by record id. */
   reviews: ReviewOverrides;
   /** What scenarios attached besides requests, by scenario name then key (attachments.json). */
@@ -99,6 +103,10 @@ export interface ScenarioResult<Detail = unknown> {
   server?: ServerWindowSummary;
   /** The server's own per-request figures (llama.cpp's `timings`) against the client's, same requests. */
   serverTruth?: ServerTruthSummary;
+  /** The GPUs over the scenario's span, when a GPU sampler ran (monitor.gpu). */
+  gpu?: GpuSpanSummary;
+  /** The serving process over the scenario's span (resident memory, uptime, restarts), from the standard process metrics. */
+  serverProcess?: ServerProcessSummary;
 }
 
 export interface ScenarioModule<C extends ScenarioConfig = ScenarioConfig, Detail = unknown> {

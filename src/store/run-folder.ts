@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import type { Suite } from "../config/schema.js";
 import type { ScenarioResult, TargetInfo } from "../scenarios/types.js";
 import { RunFolderError } from "../errors.js";
+import type { GpuSample } from "../monitor/gpu/index.js";
 import { describeSkippedLines, readJsonl, type SkippedLine } from "./files.js";
 import type { RequestRecord } from "./records.js";
 import type { ServerSnapshot } from "../monitor/types.js";
@@ -25,6 +26,7 @@ export const RUN_FILES = {
   results: "results.json",
   report: "report.md",
   serverMetrics: "server-metrics.jsonl",
+  gpuMetrics: "gpu-metrics.jsonl",
   attachments: "attachments.json",
 } as const;
 
@@ -42,6 +44,8 @@ export interface RunManifest {
   suite: Suite;
   target: TargetInfo;
   host: { node: string; platform: string; arch: string; cpus: number };
+  /** The GPU sampler (monitor.gpu): where it read, and the GPUs it found; absent when off. */
+  gpu?: { source: string; simulated: boolean; gpus: { index: number; name?: string; uuid?: string; memoryTotalMiB?: number }[] };
 }
 
 /** results.json's account of records.jsonl. */
@@ -115,6 +119,8 @@ export interface LoadedRun {
   /** Lines of records.jsonl left out (torn or corrupt), in file order. */
   skippedLines: SkippedLine[];
   server: ServerSnapshot[];
+  /** The GPU sampler's timeline (gpu-metrics.jsonl), empty when the run sampled no GPU. */
+  gpu: GpuSample[];
   attachments: Attachments;
   /** results.json as it was, when readable. */
   previous?: RunResults;
@@ -233,6 +239,17 @@ export function loadRunFolder(dirArg: string): LoadedRun {
   } catch (e) {
     notes.push(`${RUN_FILES.serverMetrics} cannot be read (${errText(e)}): rendered without the server's metrics.`);
   }
+  let gpu: GpuSample[] = [];
+  const gpuPath = join(dir, RUN_FILES.gpuMetrics);
+  if (existsSync(gpuPath)) {
+    try {
+      const read = readJsonl<GpuSample>(gpuPath, notAnObject);
+      gpu = read.items;
+      notes.push(...describeSkippedLines(RUN_FILES.gpuMetrics, read.skipped));
+    } catch (e) {
+      notes.push(`${RUN_FILES.gpuMetrics} cannot be read (${errText(e)}): rendered without the GPU figures.`);
+    }
+  }
   let attachments: Attachments = {};
   const attachmentsPath = join(dir, RUN_FILES.attachments);
   if (existsSync(attachmentsPath)) {
@@ -249,6 +266,7 @@ export function loadRunFolder(dirArg: string): LoadedRun {
     tornTail,
     skippedLines,
     server,
+    gpu,
     attachments,
     notes,
     ...(previous ? { previous } : {}),

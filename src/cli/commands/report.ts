@@ -31,7 +31,7 @@ export async function reportCommand(dirArg: string, flags: { json?: boolean }): 
     ...(prev?.endedAt !== undefined ? { endedAt: prev.endedAt } : {}),
     ...(prev?.durationMs !== undefined ? { durationMs: prev.durationMs } : {}),
     tornTail: run.tornTail,
-  }, run.server, loadOverrides(run.dir), run.attachments);
+  }, { server: run.server, gpu: run.gpu, reviews: loadOverrides(run.dir), attachments: run.attachments });
   if (run.skippedLines.length > 0) {
     results.records = { ...results.records, skippedLines: run.skippedLines.length, skipped: run.skippedLines.slice(0, SKIPPED_KEPT) };
   }

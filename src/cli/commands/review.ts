@@ -16,9 +16,7 @@ export async function reviewCommand(dirArg: string, flags: { print?: boolean; ta
     run.manifest,
     run.records,
     { complete: run.previous?.complete ?? false, tornTail: run.tornTail },
-    run.server,
-    overrides,
-    run.attachments,
+    { server: run.server, gpu: run.gpu, reviews: overrides, attachments: run.attachments },
   );
   const reasoning = results.scenarios.filter((s) => s.kind === "reasoning");
   const runs = reasoning.flatMap((s) => (s.detail as ReasoningDetail).runs).filter((r) => !flags.task || r.taskId === flags.task);

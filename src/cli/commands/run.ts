@@ -4,7 +4,7 @@ import { ConfigError, EXIT, ShakedownError } from "../../errors.js";
 import { executeRun, exitCodeForOutcome } from "../../run/executor.js";
 import { RunEvents } from "../../run/events.js";
 import { attachProgress } from "../progress.js";
-import { simFlagNames, simKnobsFromFlags, type SimFlags } from "../options.js";
+import { simFlagNames, simKnobsFromFlags, type gpuFlag, type SimFlags } from "../options.js";
 import { exitCodeFor, printSummary } from "../summary.js";
 
 export interface RunFlags extends SimFlags {
@@ -16,6 +16,7 @@ export interface RunFlags extends SimFlags {
   out?: string;
   json?: boolean;
   simApiKey?: string;
+  gpu?: ReturnType<typeof gpuFlag>;
 }
 
 export async function runCommand(suiteFile: string | undefined, flags: RunFlags): Promise<number> {
@@ -36,6 +37,7 @@ export async function runCommand(suiteFile: string | undefined, flags: RunFlags)
     },
     ...(flags.out !== undefined ? { outDir: flags.out } : {}),
     ...(Object.keys(sim).length > 0 ? { sim } : {}),
+    ...(flags.gpu !== undefined ? { gpu: flags.gpu } : {}),
   });
 
   const events = new RunEvents();

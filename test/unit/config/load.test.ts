@@ -27,6 +27,7 @@ describe("loadSuiteFile: good files", () => {
         { kind: "conversation", name: "conversation", turns: 15, iterations: 3, script: "auto", max_tokens: 256, temperature: 0.7, concurrency: 1 },
       ],
       output: { dir: "runs" },
+      monitor: { gpu: { source: "off", interval_ms: 1000 } },
       verdicts: { client_overload: "inconclusive" },
     });
   });
@@ -154,7 +155,7 @@ describe("loadSuiteFile: schema problems", () => {
   it("points at unknown keys (the key itself) and suggests the right one", () => {
     const err = configError(() => loadSuiteFile(fixture("bad-unknown-keys.yaml")));
     expect(lines(err)).toEqual([
-      expect.stringMatching(/bad-unknown-keys\.yaml:2:1: targt: unknown key; did you mean "target"\? the keys of a suite are: \$schema, name, description, target, scenarios, output, verdicts$/),
+      expect.stringMatching(/bad-unknown-keys\.yaml:2:1: targt: unknown key; did you mean "target"\? the keys of a suite are: \$schema, name, description, target, scenarios, output, monitor, verdicts$/),
       expect.stringMatching(/bad-unknown-keys\.yaml:7:5: scenarios\[0\]\.maxTokens: unknown key; did you mean "max_tokens"\? the keys of a conversation scenario are: kind, name, turns, /),
     ]);
   });
@@ -351,7 +352,7 @@ describe("validateSuiteObject", () => {
     const err = configError(() => validateSuiteObject({ scenarios: [{ kind: "conversation", turns: "x" }], extra: true }, "code"));
     expect(lines(err)).toEqual([
       'code: scenarios[0].turns: expected an integer from 1 to 500, got "x"',
-      "code: extra: unknown key; the keys of a suite are: $schema, name, description, target, scenarios, output, verdicts",
+      "code: extra: unknown key; the keys of a suite are: $schema, name, description, target, scenarios, output, monitor, verdicts",
     ]);
   });
 

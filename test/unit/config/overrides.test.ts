@@ -100,7 +100,7 @@ describe("applySets: bad forms", () => {
     [".turns=5", /empty or blank part in path/],
     ["conversation.turns=", /no value after "="; write =null to remove a key or ="" for an empty string/],
     ["conversation.turns=[1, 2", /the value is not a YAML scalar or flow collection/],
-    ["bogus.turns=5", /"bogus" is not a top-level key \(name, description, target, output, verdicts\), a scenario kind \(conversation[^)]*\) or a scenario name of this suite \(short, long\); accepted forms/],
+    ["bogus.turns=5", /"bogus" is not a top-level key \(name, description, target, output, monitor, verdicts\), a scenario kind \(conversation[^)]*\) or a scenario name of this suite \(short, long\); accepted forms/],
     ["conversation=5", /name a key of the scenario, e.g. --set conversation\.KEY=VALUE/],
     ["conversation.kind=other", /a scenario's kind cannot be changed with --set/],
     ["scenarios.5.turns=1", /the suite has 2 scenario\(s\) \(indexes 0 to 1\); --set cannot add one/],
