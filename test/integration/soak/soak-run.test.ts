@@ -15,6 +15,8 @@ import { exitCodeFor } from "../../../src/cli/summary.js";
 import { executeRun, exitCodeForOutcome } from "../../../src/run/executor.js";
 import type { SoakDetail } from "../../../src/scenarios/soak/analyze.js";
 import { tempDir } from "../../helpers/tmp.js";
+import { buildResults } from "../../../src/run/analyze.js";
+import { loadRunFolder } from "../../../src/store/run-folder.js";
 
 const SOAK_S = 6;
 /** +50 % of every simulated latency at the soak's end. */
@@ -115,7 +117,32 @@ describe("soak on the simulator", () => {
     const report = readFileSync(join(outcome.dir, "report.md"), "utf8");
     expect(report).toMatch(/### Resources/);
     expect(report).toMatch(/fake GPU/);
+
+    // Re-analysed offline from the folder (shakedown report DIR), the figures are the same.
+    const run = loadRunFolder(outcome.dir);
+    expect(run.gpu.length).toBe(lines.length);
+    const again = buildResults(run.manifest, run.records, { complete: false }, { server: run.server, gpu: run.gpu, attachments: run.attachments });
+    const sc2 = again.scenarios[0];
+    expect(sc2?.gpu).toEqual(sc?.gpu);
+    expect(sc2?.serverProcess).toEqual(sc?.serverProcess);
+    expect(soakOf(again).windows).toEqual(soakOf(outcome.results).windows);
   }, 60_000);
+
+  it("paces requests at a rate (open loop), each with its intended send time", async () => {
+    const out = tempDir();
+    const outcome = await executeRun(
+      validateSuiteObject(suite(out, {}, { duration: "3s", rate: 40, mix: { short: 1, conversation: 0, reasoning: 0 }, canary: { enabled: false } }), "paced"),
+    );
+    const d = soakOf(outcome.results);
+    expect(d.plan.mode).toBe("paced");
+    const recs = readFileSync(join(outcome.dir, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { scenario: string; intendedSendPerfMs?: number });
+    const mine = recs.filter((r) => r.scenario === "soak");
+    expect(mine.every((r) => typeof r.intendedSendPerfMs === "number")).toBe(true);
+    // 40 req/s for 3 s: 120 sends on the schedule (the last may fall on the end).
+    expect(mine.length).toBeGreaterThanOrEqual(119);
+    expect(mine.length).toBeLessThanOrEqual(121);
+    expect(d.windows.filter((w) => !w.partial).every((w) => w.requests >= 8 && w.requests <= 12)).toBe(true);
+  }, 30_000);
 
   it("refuses bad soak options and GPU sources before the run, leaving no run folder", async () => {
     const out = tempDir();

@@ -62,4 +62,15 @@ describe("progress counter", () => {
     expect(unit.where(rec({ kind: "conversation", iteration: 2, turn: 5 }))).toBe("session 2 turn 5");
     expect(unit.where(rec({ kind: "conversation", iteration: 2, turn: 5, concurrency: 4 }))).toBe("concurrency 4 session 2 turn 5");
   });
+
+  it("a soak prints its duration, one line per window with elapsed and remaining time, and no line per request", () => {
+    const events = new RunEvents();
+    const { stream, lines } = capture();
+    const detach = attachProgress(events, stream);
+    events.emit("scenario:start", { name: "soak", kind: "soak", plannedRequests: 0, durationMs: 1_800_000 });
+    for (let i = 0; i < 50; i++) events.emit("request:end", rec({ scenario: "soak", kind: "soak", probe: "short" }));
+    events.emit("soak:window", { scenario: "soak", window: 3, windows: 30, elapsedMs: 180_000, remainingMs: 1_620_000, requests: 50, failed: 1, ttftP90Ms: 81.2 });
+    detach();
+    expect(lines).toEqual(["[soak] soak: 30 min 0 s planned", "[soak] window 3/30 · 3 min 0 s elapsed, 27 min 0 s left · 50 requests, 1 failed, TTFT p90 81.2 ms"]);
+  });
 });
