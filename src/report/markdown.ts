@@ -303,7 +303,20 @@ function scenarioSection(r: ScenarioResult, target?: ServerIdentity): string {
   return out.join("\n\n");
 }
 
+/** The report in its parts: the run's header, then one section per scenario (report.html interleaves charts). */
+export interface MarkdownReportParts {
+  header: string;
+  scenarios: { name: string; kind: string; markdown: string }[];
+  /** Said when no scenario recorded anything. */
+  empty?: string;
+}
+
 export function renderMarkdownReport(res: RunResults): string {
+  const parts = renderMarkdownParts(res);
+  return [parts.header, ...parts.scenarios.map((s) => s.markdown), ...(parts.empty ? [parts.empty] : [])].join("\n\n") + "\n";
+}
+
+export function renderMarkdownParts(res: RunResults): MarkdownReportParts {
   const out: string[] = [];
   const status = STATUS_ICON[res.status];
   out.push(heading(1, "shakedown report — ", text(res.suite.name)));
@@ -362,7 +375,9 @@ export function renderMarkdownReport(res: RunResults): string {
       ),
     );
   }
-  for (const sc of res.scenarios) out.push(scenarioSection(sc, res.target));
-  if (res.scenarios.length === 0) out.push("No scenario recorded any request.");
-  return out.join("\n\n") + "\n";
+  return {
+    header: out.join("\n\n"),
+    scenarios: res.scenarios.map((sc) => ({ name: sc.name, kind: sc.kind, markdown: scenarioSection(sc, res.target) })),
+    ...(res.scenarios.length === 0 ? { empty: "No scenario recorded any request." } : {}),
+  };
 }
