@@ -7,8 +7,8 @@
  * the Authorization header only: never in messages, snapshots or files.
  */
 import { performance } from "node:perf_hooks";
-import { Agent, request } from "undici";
-import { redact } from "../client/redact.js";
+import type { Agent } from "undici";
+import { displayUrl, fetchPage, pollingAgent } from "./fetch-page.js";
 import { ConfigError } from "../errors.js";
 import { JsonlWriter } from "../store/files.js";
 import { normalizeMetrics, detectServerKind } from "./mapping.js";
@@ -19,7 +19,6 @@ export const NO_METRICS_HINT =
   "the server exposes no /metrics (vLLM: on by default; SGLang: --enable-metrics; llama.cpp: --metrics)";
 
 const DEFAULT_TIMEOUT_MS = 5_000;
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /**
  * The /metrics URL of an OpenAI-compatible base URL: its origin + "/metrics". vLLM, SGLang
@@ -39,32 +38,6 @@ export function metricsUrlFor(baseUrl: string): string {
   return `${url.origin}/metrics`;
 }
 
-/** The URL as shown in messages: no credentials, no query. */
-function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return "(invalid URL)";
-  }
-}
-
-function errorCodes(err: unknown): string[] {
-  const out: string[] = [];
-  const seen = new Set<unknown>();
-  const visit = (e: unknown): void => {
-    if (typeof e !== "object" || e === null || seen.has(e)) return;
-    seen.add(e);
-    const r = e as { code?: unknown; name?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof r.code === "string") out.push(r.code);
-    if (typeof r.name === "string") out.push(r.name);
-    visit(r.cause);
-    if (Array.isArray(r.errors)) for (const x of r.errors) visit(x);
-  };
-  visit(err);
-  return out;
-}
-
 type ScrapeResult =
   | { ok: true; parsed: ParsedMetrics }
   | { ok: false; reason: string; status?: number };
@@ -77,82 +50,24 @@ function firstLine(text: string): string {
 /** One GET of the metrics URL, parsed. Never throws. */
 async function scrape(agent: Agent, url: string, apiKey: string | undefined, timeoutMs: number): Promise<ScrapeResult> {
   const shown = displayUrl(url);
-  const headers: Record<string, string> = { accept: "text/plain;version=0.0.4;q=1, */*;q=0.1" };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  try {
-    const res = await request(url, {
-      method: "GET",
-      headers,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (res.statusCode !== 200) {
-      await res.body.dump().catch(() => undefined);
-      const status = res.statusCode;
-      if (status === 404) return { ok: false, status, reason: `${shown} answered 404: ${NO_METRICS_HINT}` };
-      if (status === 401 || status === 403) {
-        return {
-          ok: false,
-          status,
-          reason: apiKey
-            ? `${shown} answered ${status}: the server refused the API key for /metrics`
-            : `${shown} answered ${status}: /metrics needs the API key (llama-server started with --api-key does)`,
-        };
-      }
-      return { ok: false, status, reason: `${shown} answered HTTP ${status}` };
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      size += b.length;
-      if (size > MAX_BODY_BYTES) {
-        res.body.destroy();
-        return { ok: false, reason: `${shown} sent more than ${MAX_BODY_BYTES / 1024 / 1024} MiB: not a metrics page` };
-      }
-      chunks.push(b);
-    }
-    // A hostile or careless server may echo the key into a label or a comment: never keep it.
-    const text = redact(Buffer.concat(chunks).toString("utf8"), apiKey);
-    const parsed = parseMetricsText(text);
-    if (!looksLikePrometheus(parsed)) {
-      const type = res.headers["content-type"];
-      const ct = Array.isArray(type) ? type.join(", ") : (type ?? "none");
-      return {
-        ok: false,
-        reason: `${shown} did not answer Prometheus text (content-type ${ct}; first line "${firstLine(text)}")`,
-      };
-    }
-    return { ok: true, parsed };
-  } catch (err) {
-    const codes = errorCodes(err);
-    const has = (c: string): boolean => codes.includes(c);
-    let host = shown;
-    try {
-      host = new URL(url).host;
-    } catch {
-      // keep the shown form
-    }
-    if (has("ECONNREFUSED")) return { ok: false, reason: `connection refused by ${host}: nothing listens there` };
-    if (has("TimeoutError") || has("UND_ERR_CONNECT_TIMEOUT") || has("UND_ERR_HEADERS_TIMEOUT") || has("UND_ERR_BODY_TIMEOUT")) {
-      return { ok: false, reason: `${shown} did not answer within ${timeoutMs} ms` };
-    }
-    if (has("ENOTFOUND") || has("EAI_AGAIN")) return { ok: false, reason: `cannot resolve the host of ${shown}` };
-    const code = codes.find((c) => /^[A-Z_]+$/.test(c));
-    return { ok: false, reason: `cannot scrape ${shown}${code ? ` (${code})` : ""}` };
-  }
-}
-
-function createScrapeAgent(timeoutMs: number): Agent {
-  return new Agent({
-    connections: 1,
-    pipelining: 1,
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 4_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs },
+  const page = await fetchPage(agent, url, {
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    timeoutMs,
+    verb: "cannot scrape",
+    unauthorized: (status, keySent) =>
+      keySent
+        ? `${shown} answered ${status}: the server refused the API key for /metrics`
+        : `${shown} answered ${status}: /metrics needs the API key (llama-server started with --api-key does)`,
   });
+  if (!page.ok) {
+    if (page.status === 404) return { ok: false, status: 404, reason: `${shown} answered 404: ${NO_METRICS_HINT}` };
+    return page;
+  }
+  const parsed = parseMetricsText(page.text);
+  if (!looksLikePrometheus(parsed)) {
+    return { ok: false, reason: `${shown} did not answer Prometheus text (content-type ${page.contentType}; first line "${firstLine(page.text)}")` };
+  }
+  return { ok: true, parsed };
 }
 
 export type ProbeResult =
@@ -165,7 +80,7 @@ export type ProbeResult =
  * connection refused; timeout; not Prometheus text).
  */
 export async function probeMetrics(url: string, apiKey?: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ProbeResult> {
-  const agent = createScrapeAgent(timeoutMs);
+  const agent = pollingAgent(timeoutMs);
   try {
     const r = await scrape(agent, url, apiKey, timeoutMs);
     if (!r.ok) return r.status === undefined ? { ok: false, reason: r.reason } : { ok: false, reason: r.reason, status: r.status };
@@ -242,7 +157,7 @@ class Monitor implements RunningMonitor {
     this.timeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // the writer first: if its folder cannot be created, no agent is left open
     this.writer = timelinePath === undefined ? undefined : new JsonlWriter(timelinePath);
-    this.agent = createScrapeAgent(this.timeoutMs);
+    this.agent = pollingAgent(this.timeoutMs);
   }
 
   async start(): Promise<void> {
