@@ -478,7 +478,7 @@ export const suiteSchema = z
             if (g.source === "dcgm" && g.url === undefined) ctx.addIssue({ code: "custom", path: ["url"], message: "source dcgm needs the exporter's url" });
             if (g.source === "command" && g.command === undefined) ctx.addIssue({ code: "custom", path: ["command"], message: "source command needs a command" });
           })
-          .describe("GPU sampler, started for every scenario; its timeline is gpu-metrics.jsonl"),
+          .describe("GPU sampler, running for the whole run; each scenario gets the figures of its own span; its timeline is gpu-metrics.jsonl"),
       })
       .strict()
       .prefault({})

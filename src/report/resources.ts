@@ -60,7 +60,7 @@ export function renderResourcesSection(gpu: GpuSpanSummary | undefined, proc: Se
     else if (rows[0] && gpu.total.energy?.joulesPerOutputToken !== undefined) rows[0] = gpuRow(text(`GPU ${gpu.gpus[0]?.gpu ?? 0}${gpu.gpus[0]?.name ? ` (${gpu.gpus[0].name})` : ""}`, 80), gpu.gpus[0] as GpuFigures, gpu.total.energy.joulesPerOutputToken);
     out.push(table(["GPU", "Utilisation (mean)", "Memory used", "Memory slope (leak estimate)", "Power (mean)", "Energy", "Temperature", "SM clock", "Throttle reasons (share of samples)", "n samples"], rows));
     const notes = [
-      "Joules per token = the span's energy over the output tokens of the scenario's successful requests (every request on the GPU counts toward the energy, the warm-up and other clients included).",
+      "Joules per token = the mean power sampled over the scenario × its duration, over the output tokens of its successful requests; whatever else the GPU did meanwhile (idle time, other clients) counts in the energy.",
       simulated ? "The GPU is the simulator's fake GPU (`--fake-gpu`): simulated figures, not a measurement." : "",
     ].filter(Boolean);
     out.push(notes.map((n) => `- ${n}`).join("\n"));

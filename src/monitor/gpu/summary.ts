@@ -13,7 +13,8 @@
  *   it and it never goes back (energySource "counter"), else the trapezoid integral of power
  *   over time ("power"); both cover the first to the last sample of the span. The total uses
  *   one method for every GPU (the counter if all have it, else power if all have it, else
- *   none). With opts.outputTokens, joules per output token (total only);
+ *   none). With opts.outputTokens, joules per output token (total only): the mean power
+ *   times the whole span asked for, over the tokens (the samples miss the span's edges);
  * - temperature: mean, max; SM clock: mean, min;
  * - throttle reasons: the share of the samples that report reasons in which each was active.
  *
@@ -72,6 +73,10 @@ export interface GpuEnergy {
   /** Mean power over the span, W (joules / seconds). */
   meanW?: number;
   outputTokens?: number;
+  /**
+   * Total only: mean power × the whole span asked for (the scenario's) / its output tokens.
+   * Absent when the samples cover less than half of that span.
+   */
   joulesPerOutputToken?: number;
 }
 
@@ -356,7 +361,14 @@ function sumOf(tick: readonly GpuSample[], key: "memoryUsedMiB" | "powerW"): num
   return sum;
 }
 
-function totalFigures(sorted: readonly GpuSample[], perGpu: readonly GpuOneSummary[], byGpu: ReadonlyMap<number, GpuSample[]>, confidence: number, outputTokens: number | undefined): GpuTotalSummary {
+function totalFigures(
+  sorted: readonly GpuSample[],
+  perGpu: readonly GpuOneSummary[],
+  byGpu: ReadonlyMap<number, GpuSample[]>,
+  confidence: number,
+  outputTokens: number | undefined,
+  spanMs: number,
+): GpuTotalSummary {
   const gpuCount = perGpu.length;
   const intervals = perGpu.map((g) => g.intervalMs).filter(finite);
   const ticks = ticksOf(sorted, median(intervals)).filter((tk) => tk.length === gpuCount);
@@ -398,9 +410,12 @@ function totalFigures(sorted: readonly GpuSample[], perGpu: readonly GpuOneSumma
       spanMs: Math.max(...parts.map((e) => e.spanMs)),
     };
     withMean(energy);
-    if (outputTokens !== undefined && outputTokens > 0) {
+    // The samples cover the span less its edges (the first sample comes up to an interval
+    // after the span's start): joules per token takes the mean power over the whole span,
+    // given the samples cover at least half of it.
+    if (outputTokens !== undefined && outputTokens > 0 && energy.meanW !== undefined && spanMs > 0 && energy.spanMs >= spanMs / 2) {
       energy.outputTokens = outputTokens;
-      energy.joulesPerOutputToken = energy.joules / outputTokens;
+      energy.joulesPerOutputToken = (energy.meanW * (spanMs / 1000)) / outputTokens;
     }
     out.energy = energy;
   }
@@ -423,5 +438,5 @@ export function summarizeGpu(samples: readonly GpuSample[], fromT: number, toT: 
     list.push(s);
   }
   const gpus = [...byGpu.keys()].sort((a, b) => a - b).map((g) => oneGpu(g, byGpu.get(g) as GpuSample[], confidence));
-  return { fromT, toT, gpus, total: totalFigures(sorted, gpus, byGpu, confidence, opts.outputTokens) };
+  return { fromT, toT, gpus, total: totalFigures(sorted, gpus, byGpu, confidence, opts.outputTokens, toT - fromT) };
 }

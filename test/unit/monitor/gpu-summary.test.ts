@@ -39,9 +39,13 @@ describe("summarizeGpu", () => {
 
   it("takes the counter's difference when every sample has it, with joules per output token", () => {
     const withCounter = one.map((x, i) => ({ ...x, energyJ: [1000, 1500, 2100, 2200][i] }));
-    const g = summarizeGpu(withCounter, 0, 10_000, { outputTokens: 300 })!;
+    const g = summarizeGpu(withCounter, 1_000, 4_000, { outputTokens: 300 })!;
     expect(g.gpus[0]!.energy).toEqual({ n: 4, joules: 1200, energySource: "counter", spanMs: 3000, meanW: 400 });
     expect(g.total.energy).toEqual({ n: 4, joules: 1200, energySource: "counter", spanMs: 3000, meanW: 400, outputTokens: 300, joulesPerOutputToken: 4 });
+    // A span the samples cover in part: the mean power over all of it (400 W × 4 s / 300 tokens) …
+    expect(summarizeGpu(withCounter, 0, 4_000, { outputTokens: 300 })!.total.energy?.joulesPerOutputToken).toBeCloseTo(1600 / 300, 9);
+    // … and nothing when they cover less than half of it.
+    expect(summarizeGpu(withCounter, 0, 10_000, { outputTokens: 300 })!.total.energy?.joulesPerOutputToken).toBeUndefined();
   });
 
   it("falls back to power when the counter is missing from a sample or goes back (driver reload)", () => {
