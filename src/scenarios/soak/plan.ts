@@ -8,6 +8,8 @@ import { parseDuration } from "../../config/duration.js";
 import { ConfigError } from "../../errors.js";
 import { mulberry32 } from "../../metrics/bootstrap.js";
 
+/** Most requests a paced soak may plan: the schedule is computed up front and every record is kept. */
+export const MAX_PACED_REQUESTS = 1_000_000;
 /** Fewest windows a trend can rest on. */
 export const MIN_WINDOWS = 3;
 /** Soaks shorter than this get a twelfth of their length as the window, not one minute. */
@@ -54,6 +56,11 @@ export function soakPlan(config: SoakScenarioConfig): SoakPlan {
   if (windows < MIN_WINDOWS) {
     throw new ConfigError(
       `scenario "${config.name}": a ${String(config.window)} window leaves ${windows} window(s) in a ${String(config.duration)} soak; a trend needs at least ${MIN_WINDOWS}: shorten the window (at most ${Math.floor(durationMs / MIN_WINDOWS / 1000)} s) or lengthen the soak.`,
+    );
+  }
+  if (config.rate !== undefined && (config.rate * durationMs) / 1000 > MAX_PACED_REQUESTS) {
+    throw new ConfigError(
+      `scenario "${config.name}": ${config.rate} req/s for ${String(config.duration)} is ${Math.round((config.rate * durationMs) / 1000)} requests; a paced soak plans at most ${MAX_PACED_REQUESTS} (every record is kept for the analysis): lower the rate, shorten the soak, or use a fixed concurrency.`,
     );
   }
   let canaryEveryMs: number | undefined;

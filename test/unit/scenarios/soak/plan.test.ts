@@ -27,6 +27,11 @@ describe("soakPlan", () => {
     expect(() => soakPlan(cfg({ duration: "90s", window: "2m" }))).toThrow(/0 window/);
   });
 
+  it("refuses a paced soak of more requests than it can keep", () => {
+    expect(() => soakPlan(cfg({ duration: "2h", rate: 500 }))).toThrow(/3600000 requests; a paced soak plans at most 1000000/);
+    expect(soakPlan(cfg({ duration: "2h", rate: 100 })).windows).toBe(120);
+  });
+
   it("refuses canaries that could not be compared", () => {
     expect(() => soakPlan(cfg({ duration: "10m", canary: { every: "6m" } }))).toThrow(/canary/);
     expect(soakPlan(cfg({ duration: "10m", canary: { enabled: false, every: "6m" } })).canaryEveryMs).toBeUndefined();
