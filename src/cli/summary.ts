@@ -40,7 +40,7 @@ export function printSummary(r: RunResults, dir: string, out: NodeJS.WritableStr
     }
   }
   const rel = relative(process.cwd(), dir) || ".";
-  lines.push(`  report: ${join(rel, RUN_FILES.report)}`);
+  lines.push(`  report: ${join(rel, RUN_FILES.html)} (charts; opens offline), ${join(rel, RUN_FILES.report)}`);
   lines.push(`  data:   ${join(rel, RUN_FILES.records)}, ${join(rel, RUN_FILES.results)}`);
   out.write(lines.join("\n") + "\n");
 }

@@ -194,6 +194,7 @@ const KIND_REPORTS: Record<string, KindReport> = {
   soak: {
     render: (r) => renderSoakSection(r as unknown as ScenarioResult<SoakDetail>),
     label: fromTable({
+      "tpot.p50": "TPOT p50",
       "drift.ttft_p90": "TTFT p90 drift over the soak (fitted)",
       "drift.ttft_p50": "TTFT p50 drift over the soak (fitted)",
       "drift.e2e_p90": "E2E p90 drift over the soak (fitted)",

@@ -20,6 +20,7 @@ import { redactSuite } from "../config/resolve.js";
 import { redactor } from "../client/redact.js";
 import { EXIT, ShakedownError, StorageError, UnreachableError } from "../errors.js";
 import { renderMarkdownReport } from "../report/markdown.js";
+import { writeHtmlReport } from "../report/html/write.js";
 import { scenarioModule, validateScenario } from "../scenarios/registry.js";
 import type { ScenarioContext } from "../scenarios/types.js";
 import { JsonlWriter, writeFileAtomic } from "../store/files.js";
@@ -59,7 +60,7 @@ export interface RunOutcome {
   results: RunResults;
   /** Set when the run stopped early; results are then marked incomplete. */
   stop?: RunStop;
-  /** results.json or report.md could not be written (the results above are still whole). */
+  /** results.json, report.md or report.html could not be written (the results above are still whole). */
   writeError?: StorageError;
 }
 
@@ -305,5 +306,10 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
     if (!(e instanceof StorageError)) throw e;
     writeError = e;
   }
+  // report.html last, and tried whatever happened above (it embeds the results): a failure
+  // to render it is a warning; a failure to write it counts as report.md's would.
+  const html = await writeHtmlReport(dir, { results, records, server: monitor?.timeline ?? [], gpu: gpuSampler ? [...gpuSampler.samples] : [] }, save);
+  if (html instanceof StorageError) writeError ??= html;
+  else if (html !== undefined) events.emit("warning", html);
   return { dir, results, ...(stop ? { stop } : {}), ...(writeError ? { writeError } : {}) };
 }

@@ -4,6 +4,7 @@
  *   records.jsonl  one line per request, appended as each ends, full texts
  *   results.json   metrics and verdicts, written atomically at the end
  *   report.md      the human report, written atomically at the end
+ *   report.html    the same report as one offline page with charts (inline SVG), results.json embedded
  *   server-metrics.jsonl  the server's /metrics timeline, one normalised snapshot per line
  *   attachments.json  what scenarios measured besides requests (the load scenario's calibration)
  * A finished folder can be re-analysed and re-rendered offline (shakedown report DIR).
@@ -25,6 +26,7 @@ export const RUN_FILES = {
   records: "records.jsonl",
   results: "results.json",
   report: "report.md",
+  html: "report.html",
   serverMetrics: "server-metrics.jsonl",
   gpuMetrics: "gpu-metrics.jsonl",
   attachments: "attachments.json",
@@ -198,8 +200,9 @@ export function loadRunFolder(dirArg: string): LoadedRun {
       notes.push(`${RUN_FILES.results} is unreadable (${previousUnreadable}): whether the run finished is unknown (treated as incomplete).`);
     }
   }
-  const outputs = [RUN_FILES.results, RUN_FILES.report].filter((f) => existsSync(join(dir, f)));
-  const kept = outputs.length > 0 ? `${outputs.join(" and ")} ${outputs.length > 1 ? "are" : "is"} left unchanged` : "";
+  const outputs = [RUN_FILES.results, RUN_FILES.report, RUN_FILES.html].filter((f) => existsSync(join(dir, f)));
+  const listed = outputs.length > 1 ? `${outputs.slice(0, -1).join(", ")} and ${outputs[outputs.length - 1]}` : (outputs[0] ?? "");
+  const kept = outputs.length > 0 ? `${listed} ${outputs.length > 1 ? "are" : "is"} left unchanged` : "";
   const counted = typeof previous?.records?.count === "number" ? previous.records.count : undefined;
 
   const recordsPath = join(dir, RUN_FILES.records);

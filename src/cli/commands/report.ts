@@ -1,7 +1,9 @@
-/** `shakedown report DIR`: re-analyse a run folder offline and re-render its results and report. */
+/** `shakedown report DIR`: re-analyse a run folder offline and re-render its results and reports (report.md, report.html). */
 import { join } from "node:path";
 import { buildResults } from "../../run/analyze.js";
 import { renderMarkdownReport } from "../../report/markdown.js";
+import { writeHtmlReport } from "../../report/html/write.js";
+import { StorageError } from "../../errors.js";
 import { describeSkippedLines, writeFileAtomic, writeJsonAtomic } from "../../store/files.js";
 import { loadRunFolder, RUN_FILES, SKIPPED_KEPT } from "../../store/run-folder.js";
 import { exitCodeFor, printSummary } from "../summary.js";
@@ -37,7 +39,12 @@ export async function reportCommand(dirArg: string, flags: { json?: boolean }): 
   }
   writeJsonAtomic(join(run.dir, RUN_FILES.results), results);
   writeFileAtomic(join(run.dir, RUN_FILES.report), renderMarkdownReport(results));
+  // report.html from the same folder: a rendering failure is a warning; a failed write fails
+  // the command as a failed write of report.md would (exit 74), after the summary.
+  const html = await writeHtmlReport(run.dir, { results, records: run.records, server: run.server, gpu: run.gpu }, (path, text) => writeFileAtomic(path, text));
+  if (typeof html === "string") process.stderr.write(`shakedown: warning: ${html}\n`);
   printSummary(results, run.dir, flags.json ? process.stderr : process.stdout);
   if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+  if (html instanceof StorageError) throw html;
   return exitCodeFor(results);
 }

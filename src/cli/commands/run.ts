@@ -70,7 +70,7 @@ export async function runCommand(suiteFile: string | undefined, flags: RunFlags)
       const kept = stop.cause === "storage" ? `the run folder is ${dir}` : `every record that ended is kept in ${dir}`;
       process.stderr.write(`shakedown: ${stop.message}; ${kept}${detail}\n`);
     }
-    if (writeError) process.stderr.write(`shakedown: ${writeError.message}; the summary above is all that was kept of the results\n`);
+    if (writeError) process.stderr.write(`shakedown: ${writeError.message}; the summary above holds the results, and ${dir} whatever of the run folder could be written\n`);
     return exitCodeForOutcome(outcome, exitCodeFor);
   } finally {
     detach();
