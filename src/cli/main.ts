@@ -76,10 +76,15 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
 
   program
     .command("report")
-    .description("re-analyse a run folder offline and re-render results.json and report.md")
-    .argument("<dir>", "run folder (runs/<timestamp>-<suite>)")
-    .option("--json", "print results.json on stdout")
-    .action(async (dir: string, opts: { json?: boolean }) => setExit(await (await import("./commands/report.js")).reportCommand(dir, opts)));
+    .description(
+      "re-analyse a run folder offline and re-render its results and reports; with --final, join several run folders into one consolidated report (final-report.md and final-report.html)",
+    )
+    .argument("<dirs...>", "run folder (runs/<timestamp>-<suite>); with --final, one or more")
+    .option("--json", "print results.json on stdout (one folder, without --final)")
+    .option("--final", "write the consolidated report of the folders given (docs/final-report.md); exit code: the overall verdict")
+    .addOption(new Option("--lang <lang>", "--final: language of the report").choices(["en", "fr"]))
+    .option("--out <dir>", "--final: folder of the report (default: final-<UTC timestamp> beside the first run folder)")
+    .action(async (dirs: string[], opts: { json?: boolean; final?: boolean; lang?: "en" | "fr"; out?: string }) => setExit(await (await import("./commands/final.js")).reportEntry(dirs, opts)));
 
   program
     .command("review")
