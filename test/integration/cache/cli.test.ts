@@ -3,17 +3,17 @@
  * against simulators started in this process: exit 0 with prefix caching on, 1 with it off,
  * and the report shows the server's hit rate beside the client's speedup.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../../src/sim/index.js";
-import { tempDir } from "../../helpers/tmp.js";
+import { tempDir, runDirs } from "../../helpers/tmp.js";
 import { runCli } from "../../cli/helpers.js";
 
 const work = tempDir();
 
 function reportOf(parent: string): string {
-  const dirs = readdirSync(parent);
+  const dirs = runDirs(parent);
   expect(dirs).toHaveLength(1);
   return readFileSync(join(parent, dirs[0]!, "report.md"), "utf8");
 }

@@ -9,7 +9,7 @@
  * Long replies (1 500 tokens, about 2 s of decode here) keep a client stall of a busy
  * machine well under 3 % of a request's decode time.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { deriveRequestMetrics } from "../../../src/metrics/request.js";
@@ -17,7 +17,7 @@ import { readServerTimings } from "../../../src/metrics/server-truth.js";
 import type { RequestRecord } from "../../../src/store/records.js";
 import type { ServerWindowSummary } from "../../../src/monitor/types.js";
 import { llamaServerAvailable, llamaServerNotice, startLlamaServer, type RunningLlamaServer } from "../../helpers/llama-server.js";
-import { tempDir } from "../../helpers/tmp.js";
+import { tempDir, runDirs } from "../../helpers/tmp.js";
 import { runCli } from "../../cli/helpers.js";
 
 llamaServerNotice();
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 function onlyRunDir(parent: string): string {
-  const dirs = readdirSync(parent);
+  const dirs = runDirs(parent);
   expect(dirs).toHaveLength(1);
   return join(parent, dirs[0]!);
 }

@@ -4,11 +4,11 @@
  * results.json embedded as it is in the folder; a failed write of report.html fails `report`
  * as a failed write of report.md would (exit 74) and costs neither results.json nor report.md.
  */
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "../../cli/helpers.js";
-import { tempDir } from "../../helpers/tmp.js";
+import { tempDir, runDirs } from "../../helpers/tmp.js";
 import { scanHtml } from "../../helpers/html-scan.js";
 
 const work = tempDir();
@@ -16,7 +16,7 @@ const work = tempDir();
 const quick = ["--scenario", "conversation", "--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1", "--set", 'conversation.thresholds=["success_rate > 95%"]'];
 
 function onlyRunDir(parent: string): string {
-  const dirs = readdirSync(parent);
+  const dirs = runDirs(parent);
   expect(dirs).toHaveLength(1);
   return join(parent, dirs[0]!);
 }
