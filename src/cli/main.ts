@@ -52,7 +52,11 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--set <path=value>", "override a suite option, e.g. --set conversation.turns=5 (repeatable)", collect, [])
     .option("--out <dir>", "parent folder of run folders (default: runs)")
     .option("--gpu <source>", "sample the GPUs during the run: nvidia-smi, a DCGM exporter URL, cmd:COMMAND (nvidia-smi's CSV, e.g. over ssh), or off (monitor.gpu)", gpuFlag)
-    .option("--json", "print results.json on stdout (progress and summary go to stderr)")
+    .option("--json", "print results.json on stdout (progress and summary go to stderr); with --repeat, repeat.json")
+    .option("--junit <file>", "also write the verdicts as JUnit XML (a testcase per threshold; failure, error for inconclusive or incomplete, skipped for not measured), even when the run stops early")
+    .option("--repeat <n>", "run the suite n times in rounds (every scenario once a round), then write <out>/<timestamp>-<suite>-repeat<n>/ with each figure's between-run 95 % interval; exit code: the worst run's", positiveInt)
+    .option("--label <text>", "label of the run (e.g. v0.11.2, a commit): kept in run.json and results.json, indexed by the run history")
+    .option("--no-history", "do not add the run to the run history (<out>/history.sqlite)")
     .option("--sim-api-key <key>", "simulator (no --target): require this bearer key (for tests)");
   addSimKnobs(run, true).action(async (suite: string | undefined, opts: RunFlags) => setExit(await (await import("./commands/run.js")).runCommand(suite, opts)));
 
@@ -93,6 +97,32 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--print", "also print the sheets on stdout (to read them in the terminal)")
     .option("--task <id>", "only this task")
     .action(async (dir: string, opts: { print?: boolean; task?: string }) => setExit(await (await import("./commands/review.js")).reviewCommand(dir, opts)));
+
+  program
+    .command("diff")
+    .description("compare run B with run A, figure by figure: the change, its confidence interval and test, and a word (faster, slower, no difference beyond noise)")
+    .argument("<a>", "the reference run: a run folder, last, baseline, a label or a run id")
+    .argument("<b>", "the run compared with it (same forms)")
+    .option("--fail-on <expr>", "fail (exit 1) when a change is significant and beyond this bound, e.g. 'ttft.p90 > +10%' (repeatable)", collect, [])
+    .option("--force", "compare runs that are not comparable (different suites or workloads); what differs is said")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "md", "json"]).default("text"))
+    .option("--alpha <a>", "significance level; intervals are at 1 - alpha (default 0.05)", Number)
+    .option("--seed <n>", "bootstrap seed (the same runs and seed give the same numbers)", integer)
+    .option("--out <dir>", "parent folder of run folders, where last and baseline are looked up (default: runs)")
+    .action(async (a: string, b: string, opts: import("./commands/diff.js").DiffFlags) => setExit(await (await import("./commands/diff.js")).diffCommand(a, b, opts)));
+
+  program
+    .command("history")
+    .description("the local run history (<out>/history.sqlite): runs newest first, or one figure over time with the runs' labels")
+    .option("--target <url>", "only runs against this target (simulator: the embedded simulator)")
+    .option("--figure <name>", "show this figure over time, e.g. ttft.p90")
+    .option("--scenario <name>", "--figure: the scenario whose figure to show (when several have it)")
+    .option("--limit <n>", "newest runs shown (default 20)", positiveInt)
+    .option("--json", "print as JSON")
+    .option("--rebuild", "re-index every run folder under the output dir (a lost or corrupt database is rebuilt)")
+    .option("--set-baseline <dir>", "make this run (folder, label, last) the one `baseline` names")
+    .option("--out <dir>", "parent folder of run folders, where history.sqlite lives (default: runs)")
+    .action(async (opts: import("./commands/history.js").HistoryFlags) => setExit(await (await import("./commands/history.js")).historyCommand(opts)));
 
   return program;
 }

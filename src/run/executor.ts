@@ -46,6 +46,8 @@ export interface ExecuteOptions {
   now?: () => Date;
   /** How long a stopped scenario may take to wind down before results are written anyway (ms). */
   stopGraceMs?: number;
+  /** The run's label (--label), kept in run.json and results.json so the folder holds it (and the history can be rebuilt from folders). */
+  label?: string;
 }
 
 /** Why a run ended before its end. */
@@ -176,6 +178,7 @@ async function runConnected(suite: Suite, target: ConnectedTarget, events: RunEv
     target: target.info,
     host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length },
     ...(gpu ? { gpu: { source: gpu.sampler.source, simulated: gpu.simulated, gpus: gpu.sampler.gpus } } : {}),
+    ...(opts.label !== undefined ? { label: opts.label } : {}),
   };
 
   const writer = new JsonlWriter(join(dir, RUN_FILES.records), {

@@ -48,6 +48,8 @@ export interface RunManifest {
   host: { node: string; platform: string; arch: string; cpus: number };
   /** The GPU sampler (monitor.gpu): where it read, and the GPUs it found; absent when off. */
   gpu?: { source: string; simulated: boolean; gpus: { index: number; name?: string; uuid?: string; memoryTotalMiB?: number }[] };
+  /** The run's label (--label), e.g. a server version: the history indexes it. */
+  label?: string;
 }
 
 /** results.json's account of records.jsonl. */
