@@ -8,9 +8,14 @@ import { existsSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/tmp.js";
-import { runCli, type CliResult } from "./helpers.js";
+import { runCli, runCliInProcess, type CliResult } from "./helpers.js";
 
 const work = tempDir("shakedown-bad-files-");
+// The refusals run through the CLI's entry point in this process (runCliInProcess: the same
+// code, exit code and stderr line as the binary, without a Node start each). A file that
+// must not be read at all (the huge sparse file, /dev/zero) goes to the real binary in a
+// child process, killed at a time limit: a regression that reads it must fail the test,
+// not hang the test process.
 
 function file(name: string, content: string | Uint8Array): string {
   const p = join(work, name);
@@ -45,7 +50,7 @@ describe("shakedown run: bad data in a later scenario fails before the first req
   it("a suite whose second scenario has a missing dataset fails before the first request", async () => {
     const out = join(work, "runs-missing");
     const s = suite("missing-dataset", "  - kind: load\n    name: replay\n    requests: 5\n    dataset: {source: jsonl, path: does-not-exist.jsonl}\n");
-    const r = await runCli(["run", s, "--out", out], { cwd: work });
+    const r = await runCliInProcess(["run", s, "--out", out], { cwd: work });
     const line = expectRefusedBeforeTheRun(r, out);
     expect(line).toMatch(/^shakedown: scenario "replay" \(load\): JSONL dataset not found: does-not-exist\.jsonl \(looked at .*does-not-exist\.jsonl\); check the dataset path/);
   });
@@ -54,7 +59,7 @@ describe("shakedown run: bad data in a later scenario fails before the first req
     const out = join(work, "runs-malformed-dataset");
     file("conversations.jsonl", '[{"id": "a", "conversations": []}]\n');
     const s = suite("malformed-dataset", "  - kind: load\n    name: replay\n    requests: 5\n    dataset: {source: jsonl, path: conversations.jsonl}\n");
-    const line = expectRefusedBeforeTheRun(await runCli(["run", s, "--out", out], { cwd: work }), out);
+    const line = expectRefusedBeforeTheRun(await runCliInProcess(["run", s, "--out", out], { cwd: work }), out);
     expect(line).toMatch(/scenario "replay" \(load\): conversations\.jsonl:1: an array, not a JSON object/);
   });
 
@@ -62,22 +67,22 @@ describe("shakedown run: bad data in a later scenario fails before the first req
     const pack = file("bad-pack.yaml", "name: p\ntitle: P\ntasks:\n  - id: t\n    prompt: 42\n");
     const out = join(work, "runs-pack");
     const s1 = suite("bad-pack", `  - kind: reasoning\n    name: think\n    pack: ${pack}\n`);
-    expect(expectRefusedBeforeTheRun(await runCli(["run", s1, "--out", out]), out)).toMatch(/scenario "think" \(reasoning\): .*bad-pack\.yaml: not a task pack \(tasks\.0\./);
+    expect(expectRefusedBeforeTheRun(await runCliInProcess(["run", s1, "--out", out]), out)).toMatch(/scenario "think" \(reasoning\): .*bad-pack\.yaml: not a task pack \(tasks\.0\./);
 
     const script = file("bad-script.yaml", "name: s\ntitle: S\nturns: [\n");
     const s2 = suite("bad-script", `  - kind: conversation\n    name: second\n    script: ${script}\n`);
-    expect(expectRefusedBeforeTheRun(await runCli(["run", s2, "--out", out]), out)).toMatch(/scenario "second" \(conversation\): .*bad-script\.yaml: YAML syntax error: /);
+    expect(expectRefusedBeforeTheRun(await runCliInProcess(["run", s2, "--out", out]), out)).toMatch(/scenario "second" \(conversation\): .*bad-script\.yaml: YAML syntax error: /);
   });
 
   it("--set can point a scenario at a bad file (refused before the run); --scenario leaves out the bad one", async () => {
     const out = join(work, "runs-set");
     const s = suite("set", "  - kind: load\n    name: replay\n    requests: 2\n");
     file("binary.jsonl", GZIP_SCRIPT);
-    const bad = await runCli(["run", s, "--out", out, "--set", "replay.dataset.source=jsonl", "--set", "replay.dataset.path=binary.jsonl"], { cwd: work });
+    const bad = await runCliInProcess(["run", s, "--out", out, "--set", "replay.dataset.source=jsonl", "--set", "replay.dataset.path=binary.jsonl"], { cwd: work });
     expect(expectRefusedBeforeTheRun(bad, out)).toMatch(/scenario "replay" \(load\): binary\.jsonl: not a text file: it seems to be gzip-compressed data/);
 
     const missing = file("missing-second.yaml", `name: m\ntarget:\n  sim: {profile: fast}\nscenarios:\n  - kind: conversation\n    name: first\n    turns: 1\n    iterations: 1\n    max_tokens: 8\n  - kind: load\n    name: replay\n    dataset: {source: sharegpt, path: nowhere.json}\n`);
-    const kept = await runCli(["run", missing, "--scenario", "first", "--out", out], { cwd: work });
+    const kept = await runCliInProcess(["run", missing, "--scenario", "first", "--out", out], { cwd: work });
     expect(kept.code, kept.stderr).toBe(0);
   });
 });
@@ -101,7 +106,7 @@ describe("shakedown run: huge, binary and special files", () => {
     const script = file("script.yaml", GZIP_SCRIPT);
     const out = join(work, "runs-binary-script");
     const s = suite("binary-script", `  - kind: conversation\n    name: second\n    script: ${script}\n`);
-    const line = expectRefusedBeforeTheRun(await runCli(["run", s, "--out", out]), out);
+    const line = expectRefusedBeforeTheRun(await runCliInProcess(["run", s, "--out", out]), out);
     expect(line).toMatch(/scenario "second" \(conversation\): .*script\.yaml: not a text file: it seems to be gzip-compressed data \(decompress it first: gunzip\)\. A conversation script is a YAML file/);
   });
 
@@ -115,7 +120,8 @@ describe("shakedown run: huge, binary and special files", () => {
     ];
     if (existsSync("/dev/zero")) cases.push(["/dev/zero", /^shakedown: \/dev\/zero is not a regular file \(a character device, such as \/dev\/zero or a terminal\)/]);
     for (const [path, message] of cases) {
-      expect(expectRefusedBeforeTheRun(await runCli(["run", path, "--out", out]), out)).toMatch(message);
+      const run = path === "/dev/zero" ? runCli : runCliInProcess;
+      expect(expectRefusedBeforeTheRun(await run(["run", path, "--out", out]), out)).toMatch(message);
     }
   });
 
@@ -124,7 +130,7 @@ describe("shakedown run: huge, binary and special files", () => {
     mkdirSync(dir);
     const p = join(dir, "evil\x1b[2J\x07.yaml");
     writeFileSync(p, "");
-    const r = await runCli(["run", p, "--out", join(work, "runs-names")]);
+    const r = await runCliInProcess(["run", p, "--out", join(work, "runs-names")]);
     expect(expectRefusedBeforeTheRun(r, join(work, "runs-names"))).toContain("evil\\x1b[2J\\x07.yaml: the file is empty");
   });
 });

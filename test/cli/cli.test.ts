@@ -3,16 +3,20 @@ import { join } from "node:path";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../src/sim/index.js";
-import { tempDir } from "../helpers/tmp.js";
-import { afterTurns, runCli } from "./helpers.js";
+import { tempDir, runDirs } from "../helpers/tmp.js";
+import { afterTurns, runCli, runCliInProcess } from "./helpers.js";
 
 const work = tempDir();
+// The real binary (runCli, a child process) where the process matters: its exit codes, a
+// full run, stdout holding nothing but the JSON, signals. The refusals and the offline
+// report run through the same entry point in this process (runCliInProcess): same code,
+// same exit codes and messages, without a Node start and module load each.
 // Timing thresholds on 2 requests would test the machine's load, not the CLI: keep one that cannot flake.
 const steady = ["--set", 'conversation.thresholds=["success_rate > 95%"]'];
 const quick = ["--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1", ...steady];
 
 function onlyRunDir(parent: string): string {
-  const dirs = readdirSync(parent);
+  const dirs = runDirs(parent);
   expect(dirs).toHaveLength(1);
   return join(parent, dirs[0]!);
 }
@@ -41,15 +45,16 @@ describe("shakedown CLI", () => {
     expect(r.stdout).toContain("run");
     expect(r.stdout).toContain("sim");
     expect(r.stdout).toContain("report");
-    const h = await runCli(["run", "--help"]);
+    const h = await runCliInProcess(["run", "--help"]);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain("--api-key-env");
   });
 
   // The default run, made once by whichever of the tests that need it comes first (the file's
   // tests must pass in any order: vitest --sequence.shuffle).
-  let defaultRun: ReturnType<typeof runCli> | undefined;
-  const runDefault = () => (defaultRun ??= runCli(["run", ...quick, "--out", join(work, "default")]));
+  let defaultRun: ReturnType<typeof runCliInProcess> | undefined;
+  // In this process: the real binary's full run, exit 0 and stdout are checked by --json below.
+  const runDefault = () => (defaultRun ??= runCliInProcess(["run", ...quick, "--out", join(work, "default")]));
 
   it("runs the default scenario on the embedded simulator, exits 0 and writes the run folder", async () => {
     const out = join(work, "default");
@@ -66,7 +71,7 @@ describe("shakedown CLI", () => {
 
   it("--json prints results.json on stdout", async () => {
     const out = join(work, "json");
-    const r = await runCli(["run", ...quick, "--out", out, "--json"]);
+    const r = await runCli(["run", ...quick, "--out", out, "--json"]); // the real binary: nothing else may reach its stdout
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout) as { status: string; scenarios: unknown[] };
     expect(results.status).toBe("pass");
@@ -78,7 +83,7 @@ describe("shakedown CLI", () => {
     expect((await runDefault()).code).toBe(0);
     const dir = onlyRunDir(out);
     const before = readFileSync(join(dir, "results.json"), "utf8");
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(0);
     const after = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as { scenarios: unknown; status: string };
     expect(after.scenarios).toEqual((JSON.parse(before) as { scenarios: unknown }).scenarios);
@@ -86,17 +91,17 @@ describe("shakedown CLI", () => {
   });
 
   it("report on a folder that is not a run folder exits 2", async () => {
-    const r = await runCli(["report", work]);
+    const r = await runCliInProcess(["report", work]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("not a shakedown run folder");
-    const missing = await runCli(["report", join(work, "nope")]);
+    const missing = await runCliInProcess(["report", join(work, "nope")]);
     expect(missing.code).toBe(2);
   });
 
   it("bad YAML exits 2 with file:line:col", async () => {
     const f = join(work, "bad.yaml");
     writeFileSync(f, "name: x\nscenarios:\n  - kind: conversation\n    turns: [1, 2\n");
-    const r = await runCli(["run", f]);
+    const r = await runCliInProcess(["run", f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -105,29 +110,29 @@ describe("shakedown CLI", () => {
   it("an unknown field exits 2 and names it with its position", async () => {
     const f = join(work, "unknown.yaml");
     writeFileSync(f, "name: x\nscenarios:\n  - kind: conversation\n    turnz: 5\n");
-    const r = await runCli(["run", f]);
+    const r = await runCliInProcess(["run", f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("turnz");
     expect(r.stderr).toMatch(/unknown\.yaml:4:5/);
   });
 
   it("an unknown option or a bad value exits 2", async () => {
-    expect((await runCli(["run", "--bogus"])).code).toBe(2);
-    expect((await runCli(["run", "--prefix-caching", "maybe"])).code).toBe(2);
-    expect((await runCli(["run", "--set", "nonsense"])).code).toBe(2);
+    expect((await runCli(["run", "--bogus"])).code).toBe(2); // the real binary's exit status
+    expect((await runCliInProcess(["run", "--prefix-caching", "maybe"])).code).toBe(2);
+    expect((await runCliInProcess(["run", "--set", "nonsense"])).code).toBe(2);
   });
 
   it("an unreachable target exits 3 before the run starts", async () => {
     const port = await freePort();
     const out = join(work, "unreachable");
-    const r = await runCli(["run", "--target", `http://127.0.0.1:${port}/v1`, "--out", out]);
+    const r = await runCliInProcess(["run", "--target", `http://127.0.0.1:${port}/v1`, "--out", out]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`127.0.0.1:${port}`);
     expect(existsSync(out)).toBe(false);
   });
 
   it("a wrong API key exits 2 and never prints the key", async () => {
-    const r = await runCli(["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", join(work, "wrong")], {
+    const r = await runCliInProcess(["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", join(work, "wrong")], {
       env: { SD_TEST_KEY: "sk-wrong-key-456" },
     });
     expect(r.code).toBe(2);
@@ -136,14 +141,14 @@ describe("shakedown CLI", () => {
   });
 
   it("an unset API key variable exits 2", async () => {
-    const r = await runCli(["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY_UNSET"], { env: { SD_TEST_KEY_UNSET: "" } });
+    const r = await runCliInProcess(["run", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY_UNSET"], { env: { SD_TEST_KEY_UNSET: "" } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("SD_TEST_KEY_UNSET");
   });
 
   it("the right API key runs against a real URL, and the key is in no file of the run folder", async () => {
     const out = join(work, "keyed");
-    const r = await runCli(
+    const r = await runCliInProcess(
       ["run", "--scenario", "conversation", "--target", sim.baseUrl, "--api-key-env", "SD_TEST_KEY", "--out", out, "--set", "conversation.turns=2", "--set", "conversation.iterations=1", ...steady],
       { env: { SD_TEST_KEY: "sk-right-key-123" } },
     );
@@ -175,13 +180,13 @@ describe("shakedown CLI", () => {
   });
 
   it("sim refuses a bad knob with exit 2", async () => {
-    const r = await runCli(["sim", "--max-num-seqs", "0"]);
+    const r = await runCliInProcess(["sim", "--max-num-seqs", "0"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--max-num-seqs");
   });
 
   it("simulator knobs with --target are a usage error", async () => {
-    const r = await runCli(["run", "--target", sim.baseUrl, "--profile", "seed"]);
+    const r = await runCliInProcess(["run", "--target", sim.baseUrl, "--profile", "seed"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("only when no --target");
   });

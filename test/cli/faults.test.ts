@@ -10,18 +10,22 @@ import { afterAll, describe, expect, it } from "vitest";
 import { secretPattern } from "../../src/client/redact.js";
 import { contentChunk, type ScriptedServer } from "../helpers/scripted-server.js";
 import { ev, okStream, reply, startHostileServer } from "../helpers/hostile-server.js";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir, runDirs } from "../helpers/tmp.js";
 import { fillDisk, tinyTmpfs } from "../helpers/tmpfs.js";
-import { afterTurns, BIN, runCli } from "./helpers.js";
+import { afterTurns, BIN, runCli, runCliInProcess } from "./helpers.js";
 
 const work = tempDir();
+// The real binary (runCli, a child process) for what depends on the process: signals, a
+// run's whole console output, exit codes of the binary, a spin or a hang killed at a time
+// limit. Refusals and runs whose files are what is checked go through the CLI's entry point
+// in this process (runCliInProcess), without a Node start and module load each.
 const servers: ScriptedServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
 function onlyRunDir(parent: string): string {
-  const dirs = readdirSync(parent);
+  const dirs = runDirs(parent);
   expect(dirs).toHaveLength(1);
   return join(parent, dirs[0]!);
 }
@@ -36,6 +40,16 @@ interface Results {
   interruption?: string;
   scenarios: { name: string; status: string; requests: { total: number; ok: number; failed: number; stopped?: number }; metrics: Record<string, { value?: number; n: number }>; errors: { kind: string }[] }[];
 }
+/** Servers listening in this process (a simulator left running by an in-process command shows here). */
+const listeningServers = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+
+/** Resolves to the number of listening servers once it is back to `before` (a closed server's handle goes within a few loop turns), or after 3 s. */
+async function listeningServersSettled(before: number): Promise<number> {
+  const deadline = performance.now() + 3000;
+  while (listeningServers() !== before && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return listeningServers();
+}
+
 const readResults = (dir: string): Results => JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
 
 const conv = (turns: number, extra: string[] = []): string[] => [
@@ -94,7 +108,7 @@ describe("secrets", () => {
   it("credentials inside --target (user:password@, ?api_key=) are refused with exit 2, pointing at --api-key-env, and never echoed", async () => {
     const urls = ["http://user:S3CRET-VALUE@127.0.0.1:9/v1", "http://127.0.0.1:9/v1?api_key=S3CRET-VALUE", "user:S3CRET-VALUE@127.0.0.1:9/v1"];
     const out = join(work, "creds");
-    const runs = await Promise.all(urls.map((url) => runCli(["run", "--target", url, "--out", out])));
+    const runs = await Promise.all(urls.map((url) => runCliInProcess(["run", "--target", url, "--out", out])));
     runs.forEach((r, i) => {
       expect(r.code, urls[i]).toBe(2);
       expect(r.stderr).toContain("--api-key-env");
@@ -178,7 +192,12 @@ describe("bad --out", () => {
     const file = join(work, "a-file");
     writeFileSync(file, "x");
     const outs = [file, join(file, "sub"), "/proc/self/x", "/sys/kernel/shakedown-x"];
-    const runs = await Promise.all(outs.map((out) => runCli(["run", ...conv(2), "--out", out], { timeoutMs: 20_000 })));
+    // Recursive mkdir on /proc or /sys spins: those two go to the real binary, killed at a time
+    // limit if it spins; the two others run in this process, where a server left listening shows.
+    const spins = (out: string) => out.startsWith("/proc/") || out.startsWith("/sys/");
+    const listening = listeningServers();
+    const runs = await Promise.all(outs.map((out) => (spins(out) ? runCli(["run", ...conv(2), "--out", out], { timeoutMs: 20_000 }) : runCliInProcess(["run", ...conv(2), "--out", out]))));
+    expect(await listeningServersSettled(listening)).toBe(listening);
     runs.forEach((r, i) => {
       expect(r.signal, outs[i]).toBeNull(); // not killed at the time limit: it neither spun nor hung
       expect(r.code, outs[i]).toBe(2);
@@ -198,7 +217,7 @@ describe("bad --out", () => {
       return;
     }
     try {
-      const r = await runCli(["run", ...conv(2), "--out", join(dir, "runs")]);
+      const r = await runCliInProcess(["run", ...conv(2), "--out", join(dir, "runs")]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/read-only file system|not writable/);
     } finally {
@@ -207,9 +226,11 @@ describe("bad --out", () => {
   });
 
   it("a failure after the target is connected (metrics required but absent) stops the simulator: the process exits at once", async () => {
-    const r = await runCli(["run", ...conv(2), "--out", join(work, "after-connect"), "--set", "target.metrics.scrape=on", "--set", "target.metrics.url=http://127.0.0.1:1/metrics"], {
-      timeoutMs: 20_000,
-    });
+    // In this process, the simulator the run started would show as a server still listening
+    // after the command returned (the binary, by contrast, exits 2 s after its last word anyway).
+    const listening = listeningServers();
+    const r = await runCliInProcess(["run", ...conv(2), "--out", join(work, "after-connect"), "--set", "target.metrics.scrape=on", "--set", "target.metrics.url=http://127.0.0.1:1/metrics"]);
+    expect(await listeningServersSettled(listening)).toBe(listening);
     expect(r.signal).toBeNull();
     expect(r.code).toBe(3);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -221,7 +242,7 @@ describe("disk full", () => {
   it.skipIf(records.dir === undefined)("disk full while appending records: exit 74, one line saying how many records were kept, no torn line, no temp file", async () => {
     fillDisk(records.dir!, 40 * 1024);
     const out = join(records.dir!, "runs");
-    const r = await runCli(["run", ...conv(15), "--set", "conversation.iterations=3", "--set", "conversation.max_tokens=512", "--profile", "fast", "--out", out]);
+    const r = await runCliInProcess(["run", ...conv(15), "--set", "conversation.iterations=3", "--set", "conversation.max_tokens=512", "--profile", "fast", "--out", out]);
     expect(r.code, r.stderr).toBe(74);
     expect(r.stderr).toMatch(/disk full writing \S*records\.jsonl \(ENOSPC\); \d+ records kept/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -257,7 +278,7 @@ describe("oversized responses", () => {
     const server = await startHostileServer({ chat: (n) => (n === 3 ? endless() : okStream(["short", " answer"])) });
     servers.push(server);
     const out = join(work, "endless");
-    const r = await runCli(["run", ...conv(3), "--target", server.baseUrl, "--out", out, "--set", "target.response_limits.max_bytes=65536"]);
+    const r = await runCliInProcess(["run", ...conv(3), "--target", server.baseUrl, "--out", out, "--set", "target.response_limits.max_bytes=65536"]);
     expect(r.code).toBe(1); // success_rate 2/3 fails its threshold: a verdict, not a crash
     const dir = onlyRunDir(out);
     const records = readFileSync(join(dir, "records.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { result: { error?: { kind: string; message: string }; content: string } });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/tmp.js";
-import { runCli } from "./helpers.js";
+import { runCli, runCliInProcess } from "./helpers.js";
 
 const work = tempDir();
 
@@ -32,7 +32,7 @@ describe("shakedown CLI: load and calibrate", () => {
 
   it("calibrate refuses bad values with exit 2", async () => {
     for (const args of [["--concurrency", "0"], ["--concurrency", "1,x"], ["--concurrency", ""], ["--output-tokens", "-3"]]) {
-      const r = await runCli(["calibrate", ...args]);
+      const r = await runCliInProcess(["calibrate", ...args]); // a usage error: the entry point in this process answers it
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/expected/);
     }

@@ -6,11 +6,14 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir, runDirs } from "../helpers/tmp.js";
 import { fillDisk, tinyTmpfs } from "../helpers/tmpfs.js";
-import { afterTurns, runCli, type CliResult } from "./helpers.js";
+import { afterTurns, runCli, runCliInProcess, type CliResult } from "./helpers.js";
 
 const work = tempDir();
+// `report` runs through the CLI's entry point in this process (runCliInProcess: the same code,
+// exit codes and console lines as the binary, without a Node start each); the killed run,
+// and the report on it, use the real binary in child processes.
 const quick = ["--profile", "fast", "--set", "conversation.turns=2", "--set", "conversation.iterations=1", "--set", 'conversation.thresholds=["success_rate > 95%"]'];
 let base = "";
 let copies = 0;
@@ -42,9 +45,9 @@ const results = (dir: string) => JSON.parse(readFileSync(join(dir, "results.json
 
 beforeAll(async () => {
   const out = join(work, "base");
-  const r = await runCli(["run", ...quick, "--out", out]);
-  expect(r.code).toBe(0);
-  base = join(out, readdirSync(out)[0]!);
+  const r = await runCliInProcess(["run", ...quick, "--out", out]);
+  expect(r.code, r.stderr).toBe(0);
+  base = join(out, runDirs(out)[0]!);
   expect(lines(base).filter((l) => l !== "")).toHaveLength(6);
 }, 60_000);
 
@@ -53,7 +56,7 @@ describe("shakedown report on a damaged run folder", () => {
     const dir = copyRun();
     rmSync(join(dir, "records.jsonl"));
     const before = { results: read(dir, "results.json"), report: read(dir, "report.md"), files: readdirSync(dir) };
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(2);
     expectOneLineError(r);
     expect(r.stderr).toContain("records.jsonl is missing, so the run cannot be re-analysed; results.json and report.md are left unchanged");
@@ -66,7 +69,7 @@ describe("shakedown report on a damaged run folder", () => {
     const dir = copyRun();
     writeFileSync(join(dir, "records.jsonl"), "");
     const before = { results: read(dir, "results.json"), report: read(dir, "report.md") };
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(2);
     expectOneLineError(r);
     expect(r.stderr).toContain("records.jsonl holds no record (it is empty) while results.json counted 6");
@@ -78,7 +81,7 @@ describe("shakedown report on a damaged run folder", () => {
     const dir = copyRun();
     writeFileSync(join(dir, "records.jsonl"), "garbage\n\0\0\0\n");
     const before = read(dir, "results.json");
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("none of its 2 lines is a readable record");
     expect(read(dir, "results.json").equals(before)).toBe(true);
@@ -89,7 +92,7 @@ describe("shakedown report on a damaged run folder", () => {
     const l = lines(dir);
     l[2] = '{"v":1,"id":"conversation/i1/t2", "scenario": tru';
     writeFileSync(join(dir, "records.jsonl"), l.join("\n"));
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.stderr).toContain("shakedown: records.jsonl: line 3 skipped (not valid JSON)\n");
     expect(r.code).toBe(0);
     const res = results(dir);
@@ -103,7 +106,7 @@ describe("shakedown report on a damaged run folder", () => {
     const text = readFileSync(join(dir, "records.jsonl"), "utf8");
     // The process stopped in the middle of writing the 6th line.
     writeFileSync(join(dir, "records.jsonl"), text.slice(0, text.length - 200));
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.stderr).toContain("shakedown: records.jsonl: line 6 skipped (the last line, cut off mid-write)\n");
     expect(r.code).not.toBe(2);
     const res = results(dir);
@@ -118,7 +121,7 @@ describe("shakedown report on a damaged run folder", () => {
     sm.splice(1, 0, "{not json");
     writeFileSync(join(dir, "server-metrics.jsonl"), sm.join("\n"));
     writeFileSync(join(dir, "attachments.json"), "[1, 2");
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("shakedown: server-metrics.jsonl: line 2 skipped (not valid JSON)\n");
     expect(r.stderr).toMatch(/shakedown: attachments\.json is unreadable \([^\n]*\): rendered without it/);
@@ -128,7 +131,7 @@ describe("shakedown report on a damaged run folder", () => {
   it("an unreadable results.json is re-rendered as incomplete, with a note", async () => {
     const dir = copyRun();
     writeFileSync(join(dir, "results.json"), '{"complete": tr');
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/shakedown: results\.json is unreadable \(.*\): whether the run finished is unknown/);
     expect(results(dir)).toMatchObject({ complete: false, status: "incomplete", records: { count: 6 } });
@@ -146,7 +149,7 @@ describe("shakedown report on a damaged run folder", () => {
       },
     );
     expect(run.signal).toBe("SIGKILL");
-    const dir = join(out, readdirSync(out)[0]!);
+    const dir = join(out, runDirs(out)[0]!);
     expect(readdirSync(dir)).not.toContain("results.json");
     const r = await runCli(["report", dir]);
     expect(r.code).toBe(4);
@@ -159,14 +162,14 @@ describe("shakedown report on a damaged run folder", () => {
     const stopped = copyRun();
     const prev = JSON.parse(readFileSync(join(stopped, "results.json"), "utf8")) as Record<string, unknown>;
     writeFileSync(join(stopped, "results.json"), JSON.stringify({ ...prev, complete: false, interruption: "interrupted by SIGINT" }));
-    const r2 = await runCli(["report", stopped]);
+    const r2 = await runCliInProcess(["report", stopped]);
     expect(r2.code).toBe(4);
   }, 60_000);
 
   it("records.jsonl missing and no results either (stopped before recording anything): an empty incomplete report, exit 4", async () => {
     const dir = copyRun();
     for (const f of ["records.jsonl", "results.json", "report.md"]) rmSync(join(dir, f));
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("records.jsonl is missing and the run wrote no results: it stopped before recording anything (nothing measured)");
     expect(results(dir)).toMatchObject({ complete: false, status: "incomplete", records: { count: 0 } });
@@ -181,7 +184,7 @@ describe("shakedown report on a full disk", () => {
     cpSync(base, dir, { recursive: true });
     fillDisk(fs.dir!);
     const before = { results: read(dir, "results.json"), report: read(dir, "report.md"), files: readdirSync(dir) };
-    const r = await runCli(["report", dir]);
+    const r = await runCliInProcess(["report", dir]);
     expect(r.code).toBe(74);
     expectOneLineError(r);
     expect(r.stderr).toBe(`shakedown: disk full writing ${join(dir, "results.json")} (ENOSPC); results.json was not replaced\n`);
