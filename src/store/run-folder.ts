@@ -202,9 +202,9 @@ export function loadRunFolder(dirArg: string): LoadedRun {
       notes.push(`${RUN_FILES.results} is unreadable (${previousUnreadable}): whether the run finished is unknown (treated as incomplete).`);
     }
   }
-  const outputs = [RUN_FILES.results, RUN_FILES.report, RUN_FILES.html].filter((f) => existsSync(join(dir, f)));
-  const listed = outputs.length > 1 ? `${outputs.slice(0, -1).join(", ")} and ${outputs[outputs.length - 1]}` : (outputs[0] ?? "");
-  const kept = outputs.length > 0 ? `${listed} ${outputs.length > 1 ? "are" : "is"} left unchanged` : "";
+  // What a re-render would replace with an empty report (report.html follows them: it is left as it is too).
+  const outputs = [RUN_FILES.results, RUN_FILES.report].filter((f) => existsSync(join(dir, f)));
+  const kept = outputs.length > 0 ? `${outputs.join(" and ")} ${outputs.length > 1 ? "are" : "is"} left unchanged` : "";
   const counted = typeof previous?.records?.count === "number" ? previous.records.count : undefined;
 
   const recordsPath = join(dir, RUN_FILES.records);

@@ -38,7 +38,7 @@ describe("run --junit", () => {
   it("writes every verdict of a simulator run as a testcase, consistent with the exit code", async () => {
     const out = join(work, "junit");
     const file = join(work, "reports", "junit.xml");
-    const r = await runCli(["run", ...tiny, "--out", out, "--junit", file, "--no-history"]);
+    const r = await runCliInProcess(["run", ...tiny, "--out", out, "--junit", file, "--no-history"]);
     expect(r.stderr).not.toContain("internal error");
     const [dir] = runFolders(out);
     const results = JSON.parse(readFileSync(join(out, dir!, "results.json"), "utf8")) as RunResults;
@@ -79,7 +79,7 @@ describe("run --junit", () => {
     const blocker = join(work, "a-file");
     writeFileSync(blocker, "not a folder");
     const out = join(work, "unwritable");
-    const r = await runCli(["run", ...tiny, "--set", 'conversation.thresholds=["success_rate > 95%"]', "--out", out, "--junit", join(blocker, "junit.xml"), "--no-history"]);
+    const r = await runCliInProcess(["run", ...tiny, "--set", 'conversation.thresholds=["success_rate > 95%"]', "--out", out, "--junit", join(blocker, "junit.xml"), "--no-history"]);
     expect(r.code).toBe(74);
     expect(r.stderr).toContain("--junit");
     expect(runFolders(out)).toHaveLength(1);
@@ -105,7 +105,7 @@ describe("run --repeat", () => {
   it("--repeat 3: three run folders in rounds, a summary with three values and an interval per figure, each run in the history", async () => {
     const out = join(work, "repeat");
     const file = join(work, "repeat.xml");
-    const r = await runCli(["run", ...tinyTwoScenarios, "--out", out, "--repeat", "3", "--json", "--junit", file, "--label", "ci-123"]);
+    const r = await runCliInProcess(["run", ...tinyTwoScenarios, "--out", out, "--repeat", "3", "--json", "--junit", file, "--label", "ci-123"]);
     expect(r.stderr).not.toContain("internal error");
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/round 1 of 3[\s\S]*round 2 of 3[\s\S]*round 3 of 3/);

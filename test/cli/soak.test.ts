@@ -1,27 +1,24 @@
 /**
- * Issue 12, through the built CLI: the soak's exit codes (degrading → 1, stable → 0) with the
- * simulator's uptime slowdown, and the GPU sampler's refusals (exit 2, nothing left behind).
+ * Issue 12, through the built CLI: a soak's exit code (degrading → 1) with the simulator's
+ * uptime slowdown, and the GPU sampler's refusals (exit 2, nothing left behind).
  * Shorter than the issue's one-minute soaks: 6 s in twelve 0.5 s windows.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/tmp.js";
-import { runCli } from "./helpers.js";
+import { runCli, runCliInProcess } from "./helpers.js";
 
 const SHORT = ["--scenario", "soak", "--set", "soak.duration=6s", "--set", "soak.concurrency=8", "--set", "soak.mix={conversation: 1, short: 1, reasoning: 0}", "--set", "soak.short.output_tokens=8", "--set", "soak.conversation.max_tokens=8", "--set", "verdicts.client_overload=fail"];
 
 describe("shakedown run --scenario soak", () => {
-  it("ends degrading (exit 1) with --slowdown-per-hour, stable (exit 0) without", async () => {
+  // The CLI's own code in this process (runCliInProcess: dist/cli/main.js, as the binary runs
+  // it); the same soak without the slowdown ends stable with exit 0 in test/integration/soak.
+  it("ends degrading (exit 1) with --slowdown-per-hour, with a progress line per window", async () => {
     const out = tempDir();
-    const [slow, flat] = await Promise.all([
-      runCli(["run", ...SHORT, "--slowdown-per-hour", "300", "--out", out]),
-      runCli(["run", ...SHORT, "--out", out]),
-    ]);
+    const slow = await runCliInProcess(["run", ...SHORT, "--slowdown-per-hour", "300", "--out", out]);
     expect(slow.code, slow.stderr).toBe(1);
     expect(slow.stdout).toMatch(/was degrading over 6\.0 s/);
     expect(slow.stderr).toMatch(/\[soak\] window 12\/12 · 6\.0 s elapsed, 0 ms left/);
-    expect(flat.code, flat.stdout + flat.stderr).toBe(0);
-    expect(flat.stdout).toMatch(/was (stable|drifting) over 6\.0 s/);
   }, 60_000);
 
   it("refuses a GPU source that cannot start, with exit 2 and no run folder", async () => {
