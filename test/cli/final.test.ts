@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { validateSuiteObject } from "../../src/config/load.js";
 import { executeRun } from "../../src/run/executor.js";
 import { tempDir } from "../helpers/tmp.js";
-import { runCli } from "./helpers.js";
+import { runCli, runCliInProcess } from "./helpers.js";
 
 const work = tempDir("shakedown-final-cli-");
 const runs: Record<"conv" | "reason" | "tools", string> = { conv: "", reason: "", tools: "" };
@@ -50,7 +50,7 @@ describe("shakedown report --final", () => {
   });
 
   it("without --out writes a final-<timestamp> folder beside the first run; runs that all pass exit 0", async () => {
-    const r = await runCli(["report", runs.conv, runs.tools, "--final"]);
+    const r = await runCliInProcess(["report", runs.conv, runs.tools, "--final"]);
     expect(r.code).toBe(0);
     const finals = readdirSync(dirname(runs.conv)).filter((d) => /^final-\d{8}T\d{6}Z(-\d+)?$/.test(d));
     expect(finals).toHaveLength(1);
@@ -59,7 +59,7 @@ describe("shakedown report --final", () => {
   });
 
   it("refuses several folders without --final, a folder that is not a run folder, and a bad --lang, with exit 2 and nothing written", async () => {
-    const several = await runCli(["report", runs.conv, runs.tools]);
+    const several = await runCliInProcess(["report", runs.conv, runs.tools]);
     expect(several.code).toBe(2);
     expect(several.stderr).toContain("several run folders are joined only with --final");
 
@@ -67,12 +67,12 @@ describe("shakedown report --final", () => {
     mkdirSync(notARun, { recursive: true });
     writeFileSync(join(notARun, "x.txt"), "x");
     const out = join(work, "refused");
-    const bad = await runCli(["report", runs.conv, notARun, "--final", "--out", out]);
+    const bad = await runCliInProcess(["report", runs.conv, notARun, "--final", "--out", out]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("not a shakedown run folder (no run.json)");
     expect(existsSync(out)).toBe(false);
 
-    const lang = await runCli(["report", runs.conv, "--final", "--lang", "de", "--out", out]);
+    const lang = await runCliInProcess(["report", runs.conv, "--final", "--lang", "de", "--out", out]);
     expect(lang.code).toBe(2);
     expect(existsSync(out)).toBe(false);
   });

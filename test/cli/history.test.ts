@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { historyPath, indexRun, resolveRunRef } from "../../src/store/history.js";
 import type { RunResults } from "../../src/store/run-folder.js";
 import { tempDir } from "../helpers/tmp.js";
-import { runCli } from "./helpers.js";
+import { runCli, runCliInProcess } from "./helpers.js";
 
 const work = tempDir("shakedown-history-cli-");
 const out = join(work, "runs");
@@ -24,7 +24,7 @@ function results(dir: string): RunResults {
 
 beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
-    const r = await runCli(quick);
+    const r = await runCliInProcess(quick);
     expect(r.code, r.stderr).toBe(0);
     // Run folders are named by the second they start in.
     if (i === 0) await new Promise((res) => setTimeout(res, 1100));
@@ -52,11 +52,11 @@ describe("shakedown history", () => {
     expect(lines[1]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+v0\.11\.2\s+conversation\s+simulator\s+shakedown-sim\s+pass\s+/);
     expect(lines[1]).toContain(second);
     expect(lines[2]).toMatch(/\s+baseline\s+conversation\s+simulator\s+/);
-    expect((await runCli(["history", "--out", out, "--limit", "1"])).stdout).toMatch(/newest 1 shown; --limit N for more/);
+    expect((await runCliInProcess(["history", "--out", out, "--limit", "1"])).stdout).toMatch(/newest 1 shown; --limit N for more/);
   });
 
   it("--figure ttft.p90: the figure oldest first with the labels and a sparkline; --json", async () => {
-    const r = await runCli(["history", "--out", out, "--figure", "ttft.p90"]);
+    const r = await runCliInProcess(["history", "--out", out, "--figure", "ttft.p90"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
@@ -66,10 +66,10 @@ describe("shakedown history", () => {
     expect(lines[3]).toMatch(/\d ms\s+2\s+v0\.11\.2\s+\d{8}T\d{6}Z-conversation$/);
     expect(lines[4]).toMatch(/^trend: [▁▂▃▄▅▆▇█]{2} {2}\(min [\d.]+ ms, max [\d.]+ ms\)$/);
 
-    const one = await runCli(["history", "--out", out, "--figure", "ttft.p90", "--limit", "1"]);
+    const one = await runCliInProcess(["history", "--out", out, "--figure", "ttft.p90", "--limit", "1"]);
     expect(one.stdout).toMatch(/\s+v0\.11\.2\s+\d{8}T\d{6}Z-conversation\n\(newest 1 run shown; --limit N for more\)\n$/);
 
-    const j = await runCli(["history", "--out", out, "--figure", "ttft.p90", "--json"]);
+    const j = await runCliInProcess(["history", "--out", out, "--figure", "ttft.p90", "--json"]);
     expect(j.code).toBe(0);
     const series = JSON.parse(j.stdout) as { figure: string; scenario: string; unit: string; points: { label?: string; value?: number; n: number; dir: string }[] };
     expect(series).toMatchObject({ figure: "ttft.p90", scenario: "conversation", unit: "ms" });
@@ -81,7 +81,7 @@ describe("shakedown history", () => {
   });
 
   it("--json lists the runs; --target filters them (simulator: the embedded simulator)", async () => {
-    const j = await runCli(["history", "--out", out, "--json", "--target", "simulator"]);
+    const j = await runCliInProcess(["history", "--out", out, "--json", "--target", "simulator"]);
     expect(j.code).toBe(0);
     const runs = (JSON.parse(j.stdout) as { database: string; runs: { dir: string; label?: string; simulated: boolean; target: string }[] }).runs;
     expect(runs.map((e) => [e.dir, e.label, e.simulated])).toEqual([
@@ -89,20 +89,20 @@ describe("shakedown history", () => {
       [first, "baseline", true],
     ]);
     expect(runs[0]!.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    const none = await runCli(["history", "--out", out, "--target", "http://gpu-box:8000/v1"]);
+    const none = await runCliInProcess(["history", "--out", out, "--target", "http://gpu-box:8000/v1"]);
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/^no runs of target http:\/\/gpu-box:8000\/v1 in /);
   });
 
   it("--set-baseline moves `baseline`; --rebuild keeps labels and the baseline, and says why it skips a folder", async () => {
-    const s = await runCli(["history", "--out", out, "--set-baseline", "last"]);
+    const s = await runCliInProcess(["history", "--out", out, "--set-baseline", "last"]);
     expect(s.code, s.stderr).toBe(0);
     expect(s.stderr).toMatch(/^baseline: /);
     expect(s.stdout.split("\n")[1]).toMatch(/v0\.11\.2 \(baseline\)/);
     expect(resolveRunRef("baseline", { outDir: out })).toBe(second);
 
     mkdirSync(join(out, "not-a-run"), { recursive: true });
-    const r = await runCli(["history", "--out", out, "--rebuild"]);
+    const r = await runCliInProcess(["history", "--out", out, "--rebuild"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/rebuilt .*history\.sqlite: 2 runs indexed, 1 folder skipped\n {2}skipped .*not-a-run: not a run folder \(no run\.json\)\n/);
     expect(r.stdout).toMatch(/v0\.11\.2 \(baseline\)/);
@@ -118,14 +118,14 @@ describe("shakedown history", () => {
       ["--figure", "ttft.p9"],
       ["--bogus"],
     ]) {
-      const r = await runCli(["history", "--out", out, ...args]);
+      const r = await runCliInProcess(["history", "--out", out, ...args]);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stdout).toBe("");
     }
-    expect((await runCli(["history", "--out", out, "--figure", "ttft.p9"])).stderr).toMatch(/no indexed run has the figure ttft\.p9; figures recorded: .*ttft\.p90/);
+    expect((await runCliInProcess(["history", "--out", out, "--figure", "ttft.p9"])).stderr).toMatch(/no indexed run has the figure ttft\.p9; figures recorded: .*ttft\.p90/);
     const empty = join(work, "empty");
     mkdirSync(empty, { recursive: true });
-    const r = await runCli(["history", "--out", empty]);
+    const r = await runCliInProcess(["history", "--out", empty]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no run history at .*history\.sqlite: runs are added to it as they finish .*; to index the run folders already in .*: shakedown history --rebuild --out /);
     expect(existsSync(historyPath(empty))).toBe(false);
@@ -135,10 +135,10 @@ describe("shakedown history", () => {
     const other = join(work, "corrupt");
     mkdirSync(other, { recursive: true });
     writeFileSync(historyPath(other), "not a database ".repeat(300));
-    const r = await runCli(["history", "--out", other]);
+    const r = await runCliInProcess(["history", "--out", other]);
     expect(r.code).toBe(74);
     expect(r.stderr).toMatch(/is not a readable SQLite database .*shakedown history --rebuild --out .* moves it aside/);
-    const b = await runCli(["history", "--out", other, "--rebuild"]);
+    const b = await runCliInProcess(["history", "--out", other, "--rebuild"]);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stderr).toMatch(/moved aside to .*history\.sqlite\.corrupt-\d{8}T\d{6}Z/);
     expect(b.stdout).toMatch(/^no runs in /);

@@ -15,7 +15,7 @@ describe("shakedown run --scenario soak", () => {
   // it); the same soak without the slowdown ends stable with exit 0 in test/integration/soak.
   it("ends degrading (exit 1) with --slowdown-per-hour, with a progress line per window", async () => {
     const out = tempDir();
-    const slow = await runCliInProcess(["run", ...SHORT, "--slowdown-per-hour", "300", "--out", out]);
+    const slow = await runCliInProcess(["run", ...SHORT, "--slowdown-per-hour", "600", "--out", out]);
     expect(slow.code, slow.stderr).toBe(1);
     expect(slow.stdout).toMatch(/was degrading over 6\.0 s/);
     expect(slow.stderr).toMatch(/\[soak\] window 12\/12 · 6\.0 s elapsed, 0 ms left/);

@@ -19,8 +19,8 @@ import { buildResults } from "../../../src/run/analyze.js";
 import { loadRunFolder } from "../../../src/store/run-folder.js";
 
 const SOAK_S = 6;
-/** +50 % of every simulated latency at the soak's end. */
-const SLOWDOWN = (0.5 * 3600) / SOAK_S;
+/** +100 % of every simulated latency at the soak's end: a signal a loaded 2-core machine cannot hide. */
+const SLOWDOWN = (1.0 * 3600) / SOAK_S;
 
 function suite(out: string, sim: Record<string, unknown>, soak: Record<string, unknown> = {}, extra: Partial<SuiteInput> = {}): SuiteInput {
   return {
