@@ -129,13 +129,18 @@ export async function runSoak(config: SoakScenarioConfig, ctx: ScenarioContext):
   const canaries = async (): Promise<void> => {
     const every = plan.canaryEveryMs;
     if (every === undefined) return;
+    const end = start + plan.durationMs;
     for (let round = 0; ; round++) {
+      // A round that ran past the next one's time (slow answers, a short interval) goes on with
+      // the latest slot that has begun, skipping older ones: the canaries never pile up behind
+      // the soak nor outlast it.
+      round = Math.max(round, Math.floor((performance.now() - start) / every));
       const at = start + round * every;
-      if (at >= start + plan.durationMs) return;
+      if (at >= end) return;
       await sleepUntil(at, ctx.signal);
       if (ctx.signal.aborted) return;
       for (const [k, prompt] of plan.canaryPrompts.entries()) {
-        if (ctx.signal.aborted) return;
+        if (ctx.signal.aborted || performance.now() >= end) return;
         const messages: WireMessage[] = [{ role: "user", content: prompt }];
         const { result, params } = await sendChat(ctx, messages, { maxTokens: config.canary.max_tokens, temperature: 0, seed: config.canary.seed });
         record({ id: `${config.name}/canary${k + 1}/r${round + 1}`, probe: "canary", role: "canary", session: `canary${k + 1}`, iteration: round + 1, newMessages: messages, messageCount: 1, params, result });

@@ -128,6 +128,19 @@ describe("soak on the simulator", () => {
     expect(soakOf(again).windows).toEqual(soakOf(outcome.results).windows);
   }, 60_000);
 
+  it("canaries slower than their interval skip the slots they missed and never outlast the soak", async () => {
+    const out = tempDir();
+    // Three 48-token canaries take longer than a 0.25 s window: before, every missed round was
+    // still sent after the soak's end (a 4 s soak ran 26 s).
+    const outcome = await executeRun(validateSuiteObject(suite(out, { slowdown_per_hour: 3600 }, { duration: "3s", mix: { short: 1, conversation: 0, reasoning: 0 }, concurrency: 2 }), "canaries"));
+    const span = outcome.results.scenarios[0] && (JSON.parse(readFileSync(join(outcome.dir, "attachments.json"), "utf8")) as Record<string, { span: { startPerfMs: number; endPerfMs: number } }>).soak?.span;
+    expect(span).toBeDefined();
+    expect((span?.endPerfMs ?? 0) - (span?.startPerfMs ?? 0)).toBeLessThan(3_000 + 3_000);
+    const rounds = soakOf(outcome.results).canaries[0]?.sent ?? 0;
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(rounds).toBeLessThan(12);
+  }, 30_000);
+
   it("paces requests at a rate (open loop), each with its intended send time", async () => {
     const out = tempDir();
     const outcome = await executeRun(
