@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { normals } from "../../helpers/random.js";
 import fc from "fast-check";
 import { arithmeticMean, bootstrapCI, mulberry32, ratioCI } from "../../../src/metrics/index.js";
 
-/** Normal variates by Box–Muller from a seeded PRNG. */
-function normals(n: number, mu: number, sigma: number, seed: number): number[] {
-  const rand = mulberry32(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const u = 1 - rand();
-    const v = rand();
-    out.push(mu + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
-  }
-  return out;
-}
 
 describe("mulberry32", () => {
   it("is deterministic per seed and yields [0, 1)", () => {

@@ -2,6 +2,7 @@
  * The comparison statistics against reference values computed independently with scipy 1.17
  * (the calls are quoted beside each value) and, for Newcombe's interval, his 1998 paper.
  */
+import { normals } from "../../helpers/random.js";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { mulberry32 } from "../../../src/metrics/bootstrap.js";
@@ -23,17 +24,6 @@ import {
   wilsonInterval,
 } from "../../../src/metrics/compare.js";
 
-/** Normal variates by Box–Muller from a seeded PRNG. */
-function normals(n: number, mu: number, sigma: number, seed: number): number[] {
-  const rand = mulberry32(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const u = 1 - rand();
-    const v = rand();
-    out.push(mu + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
-  }
-  return out;
-}
 
 describe("midRanks", () => {
   it("gives tied values the mean of their ranks and sums t³ − t", () => {

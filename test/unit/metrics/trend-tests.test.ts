@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { normals } from "../../helpers/random.js";
 import fc from "fast-check";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
-import { mulberry32 } from "../../../src/metrics/bootstrap.js";
 import {
   changePoints,
   mannKendall,
@@ -10,17 +10,6 @@ import {
   olsTrend,
 } from "../../../src/metrics/trend-tests.js";
 
-/** Normal variates by Box–Muller from a seeded PRNG. */
-function normals(n: number, mu: number, sigma: number, seed: number): number[] {
-  const rand = mulberry32(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const u = 1 - rand();
-    const v = rand();
-    out.push(mu + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
-  }
-  return out;
-}
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
