@@ -1,28 +1,11 @@
 /** The short summary printed at the end of a run, and the exit code it implies. */
-import { EXIT } from "../errors.js";
 import { STATUS_ICON } from "../report/format.js";
 import { fmtMetric } from "../report/format.js";
 import type { RunResults } from "../store/run-folder.js";
 import { join, relative } from "node:path";
 import { RUN_FILES } from "../store/run-folder.js";
 
-/**
- * The exit code the results imply: 0 pass, 1 a verdict failed or nothing measured, 4 the run
- * did not finish (stopped, killed or crashed). A command that was itself interrupted by the
- * user (run: SIGINT/SIGTERM) maps that to 130 on its own.
- */
-export function exitCodeFor(r: RunResults): number {
-  switch (r.status) {
-    case "pass":
-      return EXIT.ok;
-    case "incomplete":
-      return EXIT.incomplete;
-    case "inconclusive":
-      return EXIT.inconclusive;
-    default:
-      return EXIT.verdictFailed;
-  }
-}
+export { exitCodeFor } from "../run/executor.js";
 
 export function printSummary(r: RunResults, dir: string, out: NodeJS.WritableStream): void {
   const lines: string[] = [];

@@ -66,6 +66,24 @@ export interface RunOutcome {
   writeError?: StorageError;
 }
 
+/**
+ * The exit code the results imply: 0 pass, 1 a verdict failed or nothing measured, 4 the run
+ * did not finish (stopped, killed or crashed), 5 inconclusive. A command that was itself
+ * interrupted by the user (run: SIGINT/SIGTERM) maps that to 130 on its own.
+ */
+export function exitCodeFor(r: RunResults): number {
+  switch (r.status) {
+    case "pass":
+      return EXIT.ok;
+    case "incomplete":
+      return EXIT.incomplete;
+    case "inconclusive":
+      return EXIT.inconclusive;
+    default:
+      return EXIT.verdictFailed;
+  }
+}
+
 /** The process exit code an outcome implies (0 pass, 1 failed verdict, 3, 70, 74, 130, or a ShakedownError's own). */
 export function exitCodeForOutcome(o: RunOutcome, verdictCode: (r: RunResults) => number): number {
   if (o.writeError) return EXIT.io;

@@ -33,7 +33,7 @@ import type { MetricValue, ScenarioResult } from "../scenarios/types.js";
 import { storageError, writeFileAtomic } from "../store/files.js";
 import { createRunFolder, RUN_FILES, type RunResults, type RunStatus } from "../store/run-folder.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
-import { executeRun, exitCodeForOutcome, type ExecuteOptions, type RunOutcome } from "./executor.js";
+import { executeRun, exitCodeForOutcome, type ExecuteOptions, type RunOutcome, exitCodeFor } from "./executor.js";
 
 export const REPEAT_SCHEMA_VERSION = 1;
 export const REPEAT_FILES = { json: "repeat.json", md: "repeat.md" } as const;
@@ -47,23 +47,10 @@ export interface RepeatOptions extends ExecuteOptions {
   onRoundStart?: (round: number, of: number) => void;
   /** After each round's run has written its folder: print it, index it. Awaited before the next round. */
   onRunEnd?: (outcome: RunOutcome, round: number, of: number) => void | Promise<void>;
-  /** The exit code a run's results imply when it was not stopped (default: defaultVerdictCode, as the CLI's). */
+  /** The exit code a run's results imply when it was not stopped (default: exitCodeFor, as `shakedown run`). */
   verdictCode?: (r: RunResults) => number;
 }
 
-/** 0 pass, 5 inconclusive, 4 incomplete, 1 a failed verdict or nothing measured (as `shakedown run`). */
-export function defaultVerdictCode(r: RunResults): number {
-  switch (r.status) {
-    case "pass":
-      return EXIT.ok;
-    case "inconclusive":
-      return EXIT.inconclusive;
-    case "incomplete":
-      return EXIT.incomplete;
-    default:
-      return EXIT.verdictFailed;
-  }
-}
 
 /** A round whose run could not start (executeRun threw): the rounds after it were not run. */
 export interface RoundFailure {
@@ -370,7 +357,7 @@ export function worstExitCode(codes: readonly number[]): number {
  * 130 when the user stopped it, a round that could not start its error's, 74 when the
  * summary could not be written.
  */
-export function exitCodeForRepeat(o: RepeatOutcome, verdictCode: (r: RunResults) => number = defaultVerdictCode): number {
+export function exitCodeForRepeat(o: RepeatOutcome, verdictCode: (r: RunResults) => number = exitCodeFor): number {
   const codes = o.outcomes.map((x) => exitCodeForOutcome(x, verdictCode));
   if (o.failure) codes.push(o.failure.exitCode);
   if (o.writeError) codes.push(EXIT.io);
@@ -481,7 +468,7 @@ export async function runRepeated(suite: Suite, opts: RepeatOptions): Promise<Re
   const n = opts.repeat;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`repeat must be a positive integer, got ${n}`);
   const now = opts.now ?? (() => new Date());
-  const { repeat: _repeat, onRoundStart, onRunEnd, verdictCode = defaultVerdictCode, ...execOpts } = opts;
+  const { repeat: _repeat, onRoundStart, onRunEnd, verdictCode = exitCodeFor, ...execOpts } = opts;
   const startedAt = now();
   const outcomes: RunOutcome[] = [];
   let failure: RoundFailure | undefined;
