@@ -96,6 +96,12 @@ describe("run --label / --no-history", () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("--no-history");
     expect(existsSync(out)).toBe(false);
+    for (const bad of ["0", "two", "1.5"]) {
+      const r = await runCliInProcess(["run", "--repeat", bad, "--out", out]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain("expected a positive integer");
+    }
+    expect(existsSync(out)).toBe(false);
     const help = await runCliInProcess(["run", "--help"]);
     for (const flag of ["--junit <file>", "--repeat <n>", "--label <text>", "--no-history"]) expect(help.stdout).toContain(flag);
   });
