@@ -4,12 +4,19 @@ import type { ScenarioResult } from "../scenarios/types.js";
 import { fmtDuration, fmtMs, fmtNum, fmtPct, fmtSignedPct } from "./format.js";
 import { bullets, code, paragraph, strong, table, text, type Inline } from "./md.js";
 
-const STABILITY_TEXT: Record<SoakDetail["stability"], string> = {
-  stable: "stable — no figure moved beyond noise",
-  drifting: "drifting — something moved beyond noise, within the limits",
-  degrading: "degrading — a figure worsened beyond its limit, with evidence beyond noise",
-  not_measured: "not measured — too few windows to judge",
-};
+function stabilityText(d: SoakDetail): string {
+  const floor = `${(d.plan.driftFloor * 100).toFixed(0)} %`;
+  switch (d.stability) {
+    case "stable":
+      return `stable — no figure moved by ${floor} or more with evidence beyond noise${d.canaries.some((c) => c.compared > 0) ? ", no canary answer changed" : ""}`;
+    case "drifting":
+      return "drifting — something changed beyond noise (below), but no drift threshold failed";
+    case "degrading":
+      return "degrading — a figure worsened beyond its limit, with evidence beyond noise";
+    case "not_measured":
+      return "not measured — too few windows to judge";
+  }
+}
 
 function fmtValue(t: FigureTrend, v: number | undefined): string {
   const unit = FIGURES[t.figure].unit;
@@ -47,7 +54,7 @@ export function renderSoakSection(r: ScenarioResult<SoakDetail>): string {
   const d = r.detail;
   const out: string[] = [];
   out.push("### Stability");
-  out.push(paragraph(strong(STABILITY_TEXT[d.stability]), "."));
+  out.push(paragraph(strong(stabilityText(d)), "."));
   if (d.evidence.length > 0) out.push(bullets(d.evidence.map((e) => text(e, 600))));
   const mode = d.plan.mode === "paced" ? `paced at ${fmtNum(d.plan.rate, 2)} req/s` : `${d.plan.concurrency} request(s) in flight`;
   out.push(

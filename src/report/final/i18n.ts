@@ -720,7 +720,7 @@ function en(f: Fmt): Messages {
       soak: (a) =>
         a.stability === "not_measured"
           ? `The soak ran too short to judge (${a.windows} full ${plural(a.windows, "window", "windows")}; a trend needs 3).`
-          : `Over ${a.duration} (${f.int(a.requests)} requests, ${a.windows} full windows) the server was ${a.stability === "stable" ? "stable: no figure moved beyond noise" : a.stability === "drifting" ? "drifting: something moved beyond noise (a trend, a shift, a canary answer, memory or a restart) without failing a drift threshold" : "degrading: a drift threshold failed"}.`,
+          : `Over ${a.duration} (${f.int(a.requests)} requests, ${a.windows} full windows) the server was ${a.stability === "stable" ? "stable: no figure moved materially (by the drift floor or more) beyond noise" : a.stability === "drifting" ? "drifting: something moved beyond noise (a trend, a shift, a canary answer, memory or a restart) without failing a drift threshold" : "degrading: a drift threshold failed"}.`,
       notSuited: (l) => ["Not suited as measured: ", joinPieces(l, "and"), "."],
       undecided: (l) => ["Undecided: ", joinPieces(l, "and"), " ", plural(l.length, "is", "are"), " inconclusive (within noise, or measured by an overloaded client)."],
       allPassed: "Every threshold passed.",
@@ -1159,7 +1159,7 @@ function fr(f: Fmt): Messages {
       soak: (a) =>
         a.stability === "not_measured"
           ? `L'endurance a été trop courte pour juger (${a.windows} ${pl(a.windows, "fenêtre complète", "fenêtres complètes")} ; une tendance en demande 3).`
-          : `Sur ${a.duration} (${f.int(a.requests)} requêtes, ${a.windows} fenêtres complètes), le serveur a été ${a.stability === "stable" ? "stable : aucune mesure n'a bougé au-delà du bruit" : a.stability === "drifting" ? "en dérive : quelque chose a bougé au-delà du bruit (une tendance, un saut, une réponse témoin, la mémoire ou un redémarrage) sans faire échouer un seuil de dérive" : "en dégradation : un seuil de dérive a échoué"}.`,
+          : `Sur ${a.duration} (${f.int(a.requests)} requêtes, ${a.windows} fenêtres complètes), le serveur a été ${a.stability === "stable" ? "stable : aucune mesure n'a bougé sensiblement (du seuil de dérive ou plus) au-delà du bruit" : a.stability === "drifting" ? "en dérive : quelque chose a bougé au-delà du bruit (une tendance, un saut, une réponse témoin, la mémoire ou un redémarrage) sans faire échouer un seuil de dérive" : "en dégradation : un seuil de dérive a échoué"}.`,
       notSuited: (l) => ["Inadapté tel que mesuré : ", joinPieces(l, "et"), "."],
       undecided: (l) => ["Indécis : ", joinPieces(l, "et"), " ", pl(l.length, "est non concluant", "sont non concluants"), " (dans le bruit, ou mesuré par un client surchargé)."],
       allPassed: "Tous les seuils sont respectés.",

@@ -475,7 +475,7 @@ export function analyzeSoak(config: SoakScenarioConfig, input: AnalysisInput): S
         : drifting.length + shifted.length + changedCanaries.length + leaks.length + (proc?.restarts.length ?? 0) > 0
           ? "drifting"
           : "stable";
-  if (stability === "stable") evidence.push(`no figure moved beyond noise over ${fullWindows} windows of ${fmtTime(plan.windowMs)} (trend tests at alpha ${config.alpha}; changes under ${(config.drift_floor * 100).toFixed(0)} % are not counted).`);
+  if (stability === "stable") evidence.push(`no figure moved by ${(config.drift_floor * 100).toFixed(0)} % or more beyond noise over ${fullWindows} windows of ${fmtTime(plan.windowMs)} (trend tests at alpha ${config.alpha})${canaryRecs.length > 0 ? ", no canary answer changed" : ""}${proc?.uptimeStartH !== undefined ? ", no restart" : ""}.`);
   if (stability === "not_measured") evidence.push(`only ${fullWindows} full window(s) were measured; a trend needs at least 3.`);
 
   const byKind = (["conversation", "short", "reasoning"] as const).flatMap((kind) => {
