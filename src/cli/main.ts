@@ -124,6 +124,15 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--out <dir>", "parent folder of run folders, where history.sqlite lives (default: runs)")
     .action(async (opts: import("./commands/history.js").HistoryFlags) => setExit(await (await import("./commands/history.js")).historyCommand(opts)));
 
+  program
+    .command("grid")
+    .description("run a suite in every cell of a grid of server configurations (servers started and stopped per cell, repeats interleaved), then compare the cells: paired differences beyond noise, Pareto front, a recommendation per use case")
+    .argument("[grid]", "grid YAML file (docs/grid.md)")
+    .option("--resume <dir>", "finish a grid folder that was stopped: the visits it lacks are run, the finished ones kept")
+    .option("--out <dir>", "parent folder of grid folders (default: runs)")
+    .option("--json", "print grid-results.json on stdout (progress and summary go to stderr)")
+    .action(async (file: string | undefined, opts: import("./commands/grid.js").GridFlags) => setExit(await (await import("./commands/grid.js")).gridCommand(file, opts)));
+
   return program;
 }
 
