@@ -160,10 +160,27 @@ export function planGrid(grid: GridFile, where: { baseDir: string; name: string;
   }
   if (kind === "endpoint" && used.has("port")) problems.push("server.url: {port} is a free port for a server shakedown starts; with servers already running give their ports");
 
+  const cells = expandMatrix(grid.matrix, grid.exclude ?? []);
+  // Every cell's templates filled once now: a value the shell quoting refuses (inside backticks,
+  // after a backslash) is a mistake in the file, not a failed cell at run time.
+  if (problems.length === 0) {
+    for (const cell of cells) {
+      const values = sampleValues(cell.params, grid);
+      for (const [where, tpl] of templates) {
+        try {
+          renderTemplate(tpl, values, where === "server.command" ? "shell" : where.startsWith("server.env") ? "none" : "url");
+        } catch (e) {
+          problems.push(`${where}: cell ${cell.label}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
   // The program a command runs must exist (known before any cell: exit 2, not a failed cell each).
   const cwd = s.cwd !== undefined ? resolveFrom(where.baseDir, s.cwd) : where.baseDir;
-  if (s.command !== undefined && problems.length === 0) {
-    const program = commandProgram(renderTemplate(s.command, sampleValues(params, grid), "shell"));
+  const first = cells[0];
+  if (s.command !== undefined && problems.length === 0 && first !== undefined) {
+    const program = commandProgram(renderTemplate(s.command, sampleValues(first.params, grid), "shell"));
     if (program !== undefined && !programExists(program, process.env, cwd)) {
       problems.push(`server.command: ${printable(program)} is not a program found on PATH${program.includes("/") ? " (no executable file there)" : ""}: install it, or give its full path`);
     }
@@ -173,7 +190,6 @@ export function planGrid(grid: GridFile, where: { baseDir: string; name: string;
     if (!programExists(docker, process.env, cwd)) problems.push(`server.compose: ${printable(docker)} is not a program found on PATH; docker compose starts the cells' servers`);
   }
 
-  const cells = expandMatrix(grid.matrix, grid.exclude ?? []);
   if (cells.length === 0) problems.push("exclude: every cell of the matrix is excluded");
   if (cells.length > MAX_CELLS) problems.push(`matrix: ${cells.length} cells; at most ${MAX_CELLS} (a grid that large belongs in several files)`);
   if (cells.length * grid.repeats > MAX_VISITS) problems.push(`repeats: ${cells.length} cells × ${grid.repeats} repeats = ${cells.length * grid.repeats} runs; at most ${MAX_VISITS}`);
@@ -229,12 +245,10 @@ function healthFromUrl(url: string): string {
   return `${m ? m[1] : url.replace(/\/v1\/?$/, "")}/health`;
 }
 
-/** Values to render a template with before any cell runs (to find the program it starts). */
-function sampleValues(params: string[], grid: GridFile): Record<string, ParamValue> {
+/** A cell's values as a visit fills them, before any cell runs (to check the templates and find the program). */
+function sampleValues(params: Record<string, ParamValue>, grid: GridFile): Record<string, ParamValue> {
   // {shakedown} runs node: the program to look for.
-  const v: Record<string, ParamValue> = { port: 8000, model: grid.server.model ?? "model", cell: "cell", repeat: 1, shakedown: process.execPath };
-  for (const p of params) v[p] = (grid.matrix[p] as ParamValue[])[0] as ParamValue;
-  return v;
+  return { ...params, port: 8000, model: grid.server.model ?? "model", cell: "cell", repeat: 1, shakedown: process.execPath };
 }
 
 /** The command line of this shakedown (node and its bin), for {shakedown} in templates; inserted raw, already quoted. */

@@ -82,6 +82,11 @@ describe("loadGridFile", () => {
     expect(refusal(`matrix:\n  endpoint: [a, b]\nserver:\n  url: "http://h:8000/v1"\n${SUITE}`)).toMatch(/the url must name a parameter/);
   });
 
+  it("fills every cell's templates before anything runs: a value the shell quoting refuses is a mistake in the file", () => {
+    const msg = refusal(`matrix:\n  x: ["a b", "c;d"]\nserver:\n  command: "{shakedown} sim --port {port} --model \`echo {x}\`"\n${SUITE}`);
+    expect(msg).toMatch(/server\.command: cell x=a b/);
+  });
+
   it("names file, line and path for a schema error (unknown key, bad duration, repeats 0)", () => {
     const msg = refusal(`repeats: 0\nmatrix:\n  x: [1]\nserver:\n  command: "{shakedown} sim --port {port} --seed {x}"\n  startup_timeout: soon\n  comand: typo\n${SUITE}`);
     expect(msg).toMatch(/grid-\d+\.yaml:1:\d+: repeats/);
