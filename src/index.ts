@@ -9,6 +9,7 @@
  *   startSimulator(opts)     the embedded OpenAI-compatible simulator (never a model)
  *   analyseRun(dir, opts)    re-analyse a run folder offline (as `shakedown report DIR`)
  *   diffRuns(a, b, opts)     compare two run folders (as `shakedown diff A B`)
+ *   runGrid(file, opts)      run a grid of server configurations and compare its cells (as `shakedown grid`)
  */
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
@@ -54,6 +55,14 @@ export { startSimulator } from "./sim/index.js";
 export { diffRuns } from "./compare/index.js";
 export type { DiffOptions, DiffResult, ScenarioDiff, FigureDiff, FigureTest, FailOnOutcome, RunSide } from "./compare/index.js";
 export type { ChangeWord, Direction, Interval } from "./metrics/compare.js";
+
+// ---------------------------------------------------------------------------------------------
+// Grids of server configurations.
+
+export { runGrid } from "./grid/index.js";
+export type { RunGridOptions, GridResult } from "./grid/index.js";
+export type { GridManifest, GridVisit, GridCell, VisitStatus } from "./grid/types.js";
+export type { GridAnalysis, GridPair, GridFigure, GridCellAnalysis, GridRecommendation, GridChampion, GridPareto } from "./grid/compare-types.js";
 
 // ---------------------------------------------------------------------------------------------
 // loadSuite
