@@ -767,3 +767,25 @@ export function deriveSeed(seed: number, label: string): number {
   }
   return h >>> 0;
 }
+
+// ─────────────────────────── multiple comparisons ───────────────────────────
+
+/**
+ * Holm's step-down adjustment of p-values for a family of tests (Holm 1979): with the m
+ * finite p-values sorted p₍₁₎ ≤ … ≤ p₍ₘ₎, p̃₍ᵢ₎ = max_{j ≤ i} min(1, (m − j + 1)·p₍ⱼ₎), returned in
+ * the input's order (statsmodels' multipletests(p, method="holm")[1]). A test is significant
+ * at alpha for the family when its adjusted p < alpha; the family-wise error rate stays ≤ alpha.
+ * Non-finite entries are left as they are and do not count in m.
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const out = [...pValues];
+  const idx = pValues.map((p, i) => ({ p, i })).filter((x) => Number.isFinite(x.p));
+  idx.sort((x, y) => x.p - y.p || x.i - y.i);
+  const m = idx.length;
+  let running = 0;
+  idx.forEach(({ p, i }, j) => {
+    running = Math.max(running, Math.min(1, (m - j) * p));
+    out[i] = running;
+  });
+  return out;
+}

@@ -50,17 +50,14 @@ export async function gridCommand(file: string | undefined, flags: GridFlags): P
     process.off("SIGTERM", onSignal);
   }
   const { analysis, warnings } = result;
-  const outcome = result;
   for (const w of warnings) log(`warning: ${w}`);
-  const out = flags.json ? process.stderr : process.stdout;
-  out.write(renderGridText(analysis));
-  out.write(`\nreports: ${outcome.dir}/report.md, report.html\n`);
+  (flags.json ? process.stderr : process.stdout).write(renderGridText(analysis));
   if (flags.json) process.stdout.write(JSON.stringify(analysis, null, 2) + "\n");
-  if (outcome.interrupted) {
-    process.stderr.write(`shakedown: the grid was stopped before its end; finish it with: shakedown grid --resume ${outcome.dir}\n`);
+  if (result.interrupted) {
+    process.stderr.write(`shakedown: the grid was stopped before its end; finish it with: shakedown grid --resume ${result.dir}\n`);
     return EXIT.interrupted;
   }
-  const failed = outcome.visits.filter((v) => v.status === "failed");
+  const failed = result.visits.filter((v) => v.status === "failed");
   if (failed.length > 0) {
     process.stderr.write(`shakedown: ${failed.length} visit${failed.length === 1 ? "" : "s"} failed (reasons in the report)\n`);
     return EXIT.verdictFailed;

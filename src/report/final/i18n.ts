@@ -13,6 +13,7 @@ import { code, strong, type Inline } from "../md.js";
 import type { Fmt, FinalLang } from "./format.js";
 import type { RunStatus } from "../../store/run-folder.js";
 import { STATUS_ICON } from "../format.js";
+import { gridMessagesEn, gridMessagesFr, type GridMessages } from "./grid-i18n.js";
 
 /** The scenario kinds the report knows by name (others are shown by their kind string). */
 export const KNOWN_KINDS = ["conversation", "cache", "reasoning", "tools", "load", "soak"] as const;
@@ -101,6 +102,8 @@ export interface PrefixCachingInfo {
 export interface Messages {
   lang: FinalLang;
   title: string;
+  /** Section 3's "Phase 3": a grid of server configurations (grid-i18n.ts). */
+  grid: GridMessages;
   sections: Record<SectionKey, string>;
   status: Record<RunStatus, string>;
   kind: Record<KnownKind, string>;
@@ -353,6 +356,7 @@ function en(f: Fmt): Messages {
   return {
     lang: "en",
     title: "Consolidated benchmark report",
+    grid: gridMessagesEn(f),
     sections: {
       context: "1. Context",
       methodology: "2. Methodology",
@@ -792,6 +796,7 @@ function fr(f: Fmt): Messages {
   return {
     lang: "fr",
     title: "Rapport de benchmark consolidé",
+    grid: gridMessagesFr(f),
     sections: {
       context: "1. Contexte",
       methodology: "2. Méthodologie",

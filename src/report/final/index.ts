@@ -19,10 +19,13 @@ import { svgProblem } from "../html/svg.js";
 import { flatten } from "../md.js";
 import type { FinalLang } from "./format.js";
 import { loadFinalRun, type FinalRun } from "./model.js";
+import { isGridFolder, loadFinalGrid, type FinalGrid } from "./grid.js";
+import { gridChartHtml } from "../../grid/report.js";
 import { buildFinalReport, finalMarkdown, type FinalReport } from "./sections.js";
 
 export { buildFinalReport, finalMarkdown, exitCodeOf, type FinalReport, type FinalReportInput, type Block } from "./sections.js";
 export { loadFinalRun, overallStatus, prefixCachingOf, type FinalRun } from "./model.js";
+export { loadFinalGrid, gridSection, type FinalGrid } from "./grid.js";
 export { Fmt, FINAL_LANGS, type FinalLang } from "./format.js";
 export { messages, type Messages } from "./i18n.js";
 
@@ -74,14 +77,16 @@ function embedded(report: FinalReport, runs: readonly FinalRun[]): unknown {
   };
 }
 
-/** final-report.html: the same blocks as the Markdown, each scenario's charts after its results. */
-export async function renderFinalHtml(report: FinalReport, runs: readonly FinalRun[], charts: ChartsRenderer | false = defaultCharts): Promise<string> {
+/** final-report.html: the same blocks as the Markdown, each scenario's charts after its results, each grid's Pareto chart after its section. */
+export async function renderFinalHtml(report: FinalReport, runs: readonly FinalRun[], charts: ChartsRenderer | false = defaultCharts, grids: readonly FinalGrid[] = []): Promise<string> {
   const parts: string[] = [];
   for (const b of report.blocks) {
     parts.push(markdownToHtml(b.markdown));
     if (charts && b.charts) parts.push(await charts(b.charts.run, b.charts.scenario));
+    if (charts && b.grid) parts.push((await gridChartHtml(b.grid.analysis)).html);
   }
-  return htmlDocument({ title: report.title, lang: report.lang, body: parts.join("\n"), json: [{ id: "final-report-data", value: embedded(report, runs) }] });
+  const data = { ...(embedded(report, runs) as object), grids: grids.map((g) => ({ label: g.label, folder: g.links.folder, analysis: g.analysis })) };
+  return htmlDocument({ title: report.title, lang: report.lang, body: parts.join("\n"), json: [{ id: "final-report-data", value: data }] });
 }
 
 export interface FinalOptions {
@@ -117,6 +122,8 @@ export interface FinalWritten {
   htmlPath: string;
   report: FinalReport;
   runs: FinalRun[];
+  /** The folders given that hold a grid (grid.json): section 3's Phase 3. */
+  grids: FinalGrid[];
 }
 
 /** Reads the run folders (RunFolderError for one that is not), builds the report and writes both files. */
@@ -133,15 +140,20 @@ export async function writeFinalReport(dirs: readonly string[], o: FinalOptions)
   const outDir = resolve(o.out ?? defaultOutDir(dirs[0]!, now));
   if (o.out !== undefined && existsSync(outDir) && !statSync(outDir).isDirectory()) throw new ConfigError(`--out ${o.out}: not a folder.`);
   if (seen.has(outDir)) throw new ConfigError(`--out ${o.out ?? outDir}: that is one of the run folders; pick another folder for the report.`);
-  // Every folder is read before anything is written: a bad one costs nothing.
-  const runs = dirs.map((d) => loadFinalRun(d, outDir));
-  const report = buildFinalReport({ runs, lang: o.lang, generatedAt: now, version: o.version });
+  // Every folder is read before anything is written: a bad one costs nothing. A folder holding grid.json is a grid.
+  const runs: FinalRun[] = [];
+  const grids: FinalGrid[] = [];
+  for (const d of dirs) {
+    if (isGridFolder(d)) grids.push(await loadFinalGrid(d, outDir));
+    else runs.push(loadFinalRun(d, outDir));
+  }
+  const report = buildFinalReport({ runs, grids, lang: o.lang, generatedAt: now, version: o.version });
   const markdown = finalMarkdown(report);
-  const html = await renderFinalHtml(report, runs, o.charts ?? defaultCharts);
+  const html = await renderFinalHtml(report, runs, o.charts ?? defaultCharts, grids);
   prepareOutDir(outDir);
   const markdownPath = join(outDir, FINAL_FILES.markdown);
   const htmlPath = join(outDir, FINAL_FILES.html);
   writeFileAtomic(markdownPath, markdown);
   writeFileAtomic(htmlPath, html);
-  return { outDir, markdownPath, htmlPath, report, runs };
+  return { outDir, markdownPath, htmlPath, report, runs, grids };
 }

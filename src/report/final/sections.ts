@@ -31,9 +31,12 @@ import { bullets, code, heading, paragraph, quote, strong, table, text, type Inl
 import { Fmt, type FinalLang } from "./format.js";
 import { FIGURE_KEYS, KNOWN_KINDS, messages, USE_CASES, type Difference, type FigureKey, type KnownKind, type Messages, type UseCase } from "./i18n.js";
 import { overallStatus, type FinalRun } from "./model.js";
+import { gridSection, type FinalGrid } from "./grid.js";
 
 export interface FinalReportInput {
   runs: readonly FinalRun[];
+  /** Grid folders: section 3's "Phase 3" (grid.ts). */
+  grids?: readonly FinalGrid[];
   lang: FinalLang;
   generatedAt: Date;
   /** shakedown's version writing the report. */
@@ -44,6 +47,8 @@ export interface FinalReportInput {
 export interface Block {
   markdown: string;
   charts?: { run: FinalRun; scenario: ScenarioResult };
+  /** A grid's Phase 3 block: its Pareto chart follows it in the HTML. */
+  grid?: FinalGrid;
 }
 
 export interface FinalReport {
@@ -74,6 +79,7 @@ interface Ctx {
   m: Messages;
   f: Fmt;
   runs: readonly FinalRun[];
+  grids: readonly FinalGrid[];
 }
 
 type Sc = ScenarioResult;
@@ -162,6 +168,7 @@ function context(c: Ctx, input: FinalReportInput): string[] {
   out.push(paragraph(m.ctx.intro({ runs: runs.length, generated: f.date(input.generatedAt.toISOString()), version: input.version })));
   const targets = new Set(runs.map(targetKey));
   out.push(paragraph(targets.size === 1 ? m.ctx.sameTarget({ runs: runs.length, target: targetInline(c, runs[0]!) }) : m.ctx.differentTargets({ targets: targets.size })));
+  if (c.grids.length) out.push(paragraph(m.grid.contextLine({ grids: c.grids.length, names: c.grids.map((g) => code(g.label, 200)) })));
   const simulated = runs.filter((r) => r.results.target.simulated);
   if (simulated.length > 0) {
     out.push(quote(m.ctx.simulatedNotice({ all: simulated.length === runs.length, runs: simulated.flatMap((r, i) => [i > 0 ? ", " : "", code(r.label)]) })));
@@ -447,6 +454,7 @@ function results(c: Ctx): Block[] {
       blocks.push({ markdown: out.join("\n\n"), charts: { run, scenario: sc } });
     }
   }
+  for (const g of c.grids) blocks.push({ markdown: gridSection(m, c.f, g), grid: g });
   return blocks;
 }
 
@@ -1037,7 +1045,19 @@ function conclusion(c: Ctx, status: RunStatus, exitCode: number, notMeasured: Us
 export function buildFinalReport(input: FinalReportInput): FinalReport {
   const f = new Fmt(input.lang);
   const m = messages(f);
-  const c: Ctx = { m, f, runs: input.runs };
+  const grids = input.grids ?? [];
+  const c: Ctx = { m, f, runs: input.runs, grids };
+  if (input.runs.length === 0 && grids.length > 0) {
+    // Grids only: their comparison is the report; a grid in which no cell measured anything is "not measured".
+    const measured = grids.some((g) => g.analysis.cells.some((x) => x.status === "measured"));
+    const gStatus: RunStatus = measured ? "pass" : "not_measured";
+    const gExit = exitCodeOf(gStatus);
+    const blocks: Block[] = [
+      { markdown: [heading(1, m.title), paragraph(m.grid.overallGridsOnly({ grids: grids.length, measured, exitCode: gExit }))].join("\n\n") },
+      ...results(c),
+    ];
+    return { title: m.title, lang: input.lang, blocks, status: gStatus, exitCode: gExit, notMeasured: [] };
+  }
   const status = overallStatus(input.runs);
   const exitCode = exitCodeOf(status);
   const rec = recommendations(c);
