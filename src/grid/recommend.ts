@@ -123,6 +123,13 @@ export function buildPareto(input: RankInput, scenarios: readonly ScenarioConfig
   };
 }
 
+/** Why `x` does not dominate `y`, in a few words: the objectives where y is better beyond noise, else a tie on every one. */
+function whyNotDominated(x: string, y: string, pairs: readonly GridPair[], objectiveFigures: readonly string[], c: SentenceCtx): string {
+  const yBetter = objectiveFigures.filter((f) => pairs.some((p) => p.figure === f && p.beyondNoise && p.better === y && ((p.a === x && p.b === y) || (p.a === y && p.b === x))));
+  if (yBetter.length === 0) return "no difference beyond noise on any objective";
+  return `worse beyond noise on ${yBetter.map((f) => c.figure(f)?.label ?? f).join(" and ")}`;
+}
+
 export function buildChampion(cells: readonly string[], pairs: readonly GridPair[], objectiveFigures: readonly string[], c: SentenceCtx): { champion: GridChampion; pieces: Inline[] } {
   const list = (ids: readonly string[]): Inline[] => ids.flatMap((id, i) => [i === 0 ? "" : i === ids.length - 1 ? " and " : ", ", c.cell(id)]);
   let pieces: Inline[];
@@ -150,8 +157,8 @@ export function buildChampion(cells: readonly string[], pairs: readonly GridPair
               "; ",
               c.cell(first),
               " does not dominate ",
-              ...list(missed),
-              " (a tie beyond noise on every objective, or worse on one).",
+              ...missed.flatMap((m, i) => [i === 0 ? "" : i === missed.length - 1 ? " and " : ", ", c.cell(m), ` (${whyNotDominated(first, m, pairs, objectiveFigures, c)})`]),
+              ".",
             ]
           : ".",
       ];
