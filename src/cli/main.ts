@@ -133,6 +133,28 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--json", "print grid-results.json on stdout (progress and summary go to stderr)")
     .action(async (file: string | undefined, opts: import("./commands/grid.js").GridFlags) => setExit(await (await import("./commands/grid.js")).gridCommand(file, opts)));
 
+  program
+    .command("watch")
+    .description("production monitoring: run a small canary suite against a server on a schedule, compare it with a baseline, fire alerts (log, webhook, Prometheus), optionally run a remediation command (docs/watch.md)")
+    .argument("[suite]", "canary suite YAML (default: the built-in suites/watch-canary.yaml)")
+    .option("--target <url>", "base URL of the server to watch, e.g. http://127.0.0.1:8000/v1")
+    .option("--model <name>", "model name (default: the first listed by GET /v1/models)")
+    .option("--api-key-env <VAR>", "environment variable holding the API key (sent as Authorization: Bearer)")
+    .option("--rules <file>", "alert rules YAML (default: TTFT p90 > 5 s, degradation vs the baseline > 15 %, errors, unreachable, canaries, restart)")
+    .option("--every <duration>", "cycle interval, e.g. 30s, 5m, 1h", "5m")
+    .option("--for <duration>", "stop after this long (default: forever)")
+    .option("--once", "run one cycle and exit: 0 when no alert fires, 1 when one does (cron, a Kubernetes CronJob)")
+    .option("--baseline <dir>", "take the baseline from a run folder of the canary suite (a folder, last, baseline, a label) instead of the first cycles")
+    .option("--reset", "forget the saved baseline, reference answers and alert states, and start them afresh")
+    .option("--stop-grace <duration>", "on SIGTERM or SIGINT, how long the cycle in progress may go on before its requests are cut", "10s")
+    .option("--set <path=value>", "override a suite option, e.g. --set chat.max_tokens=32 (repeatable)", collect, [])
+    .option("--out <dir>", "parent folder: the watch writes <out>/watch/<host_port>/ (default: runs)")
+    .addOption(new Option("--metrics-port <port>", "serve Prometheus metrics (shakedown_*) at http://HOST:PORT/metrics (0 = any free port)").argParser(port))
+    .option("--metrics-host <host>", "address the metrics endpoint listens on", "127.0.0.1")
+    .option("--webhook <url>", "POST alerts (firing, resolved) as JSON with a Slack/Mattermost text field; prefer webhook.url_env in the rules for a secret URL")
+    .option("--json", "print each cycle's summary as a JSON line on stdout (log lines go to stderr)")
+    .action(async (suite: string | undefined, opts: import("./commands/watch.js").WatchFlags) => setExit(await (await import("./commands/watch.js")).watchCommand(suite, opts)));
+
   return program;
 }
 
