@@ -155,8 +155,8 @@ function side(run: LoadedRun): RunSide {
   };
 }
 
-/** results.json, or the records re-analysed when it is missing or unreadable. */
-function resultsOf(run: LoadedRun): RunResults {
+/** results.json, or the records re-analysed when it is missing or unreadable (diff and the grid's comparison). */
+export function resultsOf(run: LoadedRun): RunResults {
   if (run.previous && Array.isArray(run.previous.scenarios)) return run.previous;
   return buildResults(
     run.manifest,

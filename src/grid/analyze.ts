@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { resultsOf } from "../compare/diff.js";
 import { scenarioGroups, type RecordGroup } from "../compare/samples.js";
 import type { ScenarioConfig } from "../config/schema.js";
 import { RunFolderError } from "../errors.js";
@@ -17,11 +18,9 @@ import { DEFAULT_BOOTSTRAP_SEED } from "../metrics/bootstrap.js";
 import { DEFAULT_ALPHA, DEFAULT_ITERATIONS } from "../metrics/compare.js";
 import { fmtMetric } from "../report/format.js";
 import { flatten } from "../report/md.js";
-import { buildResults } from "../run/analyze.js";
-import { loadOverrides } from "../review/overrides.js";
 import type { ScenarioResult } from "../scenarios/types.js";
 import { describeSkippedLines, readJsonl } from "../store/files.js";
-import { loadRunFolder, type LoadedRun, type RunResults } from "../store/run-folder.js";
+import { loadRunFolder, type LoadedRun } from "../store/run-folder.js";
 import { TOOL_VERSION } from "../version.js";
 import { cellFigure, figureSpecs, outputTpsSpec, visitValues, type FigureSpec, type VisitValues } from "./compare-figures.js";
 import { comparePair, decidePairs, type RawPair } from "./compare-pairs.js";
@@ -83,22 +82,12 @@ export function isGridFolder(dir: string): boolean {
   return existsSync(join(resolve(dir), GRID_FILES.manifest));
 }
 
-function notAVisit(v: unknown): string | undefined {
+/** Why a line of visits.jsonl is not a visit (undefined when it is one). */
+export function visitProblem(v: unknown): string | undefined {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return "not a visit";
   const x = v as Partial<GridVisit>;
   if (typeof x.cell !== "string" || typeof x.repeat !== "number" || typeof x.status !== "string") return "not a visit";
   return undefined;
-}
-
-/** results.json, or the records re-analysed when it is missing or unreadable (as `shakedown diff`). */
-function resultsOf(run: LoadedRun): RunResults {
-  if (run.previous && Array.isArray(run.previous.scenarios)) return run.previous;
-  return buildResults(
-    run.manifest,
-    run.records,
-    { complete: false },
-    { server: run.server, gpu: run.gpu, reviews: loadOverrides(run.dir), attachments: run.attachments },
-  );
 }
 
 /** One visit's values of every figure: scenario groups "" read from its run folder. */
@@ -151,7 +140,7 @@ export async function analyzeGrid(dirArg: string, opts: AnalyzeGridOptions = {})
   const visitsPath = join(dir, GRID_FILES.visits);
   let visits: GridVisit[] = [];
   try {
-    const read = readJsonl<GridVisit>(visitsPath, notAVisit);
+    const read = readJsonl<GridVisit>(visitsPath, visitProblem);
     visits = read.items;
     notes.push(...describeSkippedLines(GRID_FILES.visits, read.skipped));
   } catch (e) {

@@ -11,12 +11,13 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { jsonDifferences } from "../compare/comparable.js";
 import { printable } from "../config/file-check.js";
-import { ConfigError, RunFolderError, ShakedownError } from "../errors.js";
+import { ConfigError, ShakedownError } from "../errors.js";
 import { runSuite } from "../index.js";
 import type { RunOutcome } from "../run/executor.js";
 import { effectiveConfig, freePort, portInUse, renderTemplate, resetPrefixCache, ServerStartError, startServer, type ServerSpec, type StartedServer } from "../servers/index.js";
 import { readJsonl, storageError, writeJsonAtomic } from "../store/files.js";
 import { createRunFolder } from "../store/run-folder.js";
+import { readGridManifest, visitProblem } from "./analyze.js";
 import { checkBeforeStart } from "./checks.js";
 import { loadGridFile, shakedownCommand, visitSuite, type GridPlan } from "./plan.js";
 import { GRID_FILES, type GridCell, type GridManifest, type GridVisit, type ParamValue } from "./types.js";
@@ -70,26 +71,11 @@ function createGridFolder(outDir: string, name: string, at: Date): { dir: string
   return createRunFolder(outDir, `grid-${name}`, at);
 }
 
-/** The grid folder's manifest, or a RunFolderError saying why it cannot be read. */
-export function readGridManifest(dir: string): StoredManifest {
-  const path = join(dir, GRID_FILES.manifest);
-  if (!existsSync(path)) throw new RunFolderError(`${printable(dir)} is not a grid folder: it has no ${GRID_FILES.manifest}`);
-  try {
-    const m = JSON.parse(readFileSync(path, "utf8")) as StoredManifest;
-    if (typeof m !== "object" || m === null || !Array.isArray(m.cells) || !Array.isArray(m.order)) throw new Error("not a grid manifest");
-    return m;
-  } catch (e) {
-    throw new RunFolderError(`${printable(path)} cannot be read: ${printable((e as Error).message)}`);
-  }
-}
-
 /** The visits recorded in a grid folder: the last line of each (cell, repeat), in file order. */
 export function readVisits(dir: string): GridVisit[] {
   const path = join(dir, GRID_FILES.visits);
   if (!existsSync(path)) return [];
-  const { items } = readJsonl<GridVisit>(path, (v) =>
-    typeof v === "object" && v !== null && typeof (v as GridVisit).cell === "string" && typeof (v as GridVisit).repeat === "number" ? undefined : "not a visit",
-  );
+  const { items } = readJsonl<GridVisit>(path, visitProblem);
   const last = new Map<string, GridVisit>();
   for (const v of items) {
     last.delete(visitKey(v));
@@ -105,7 +91,7 @@ export function readVisits(dir: string): GridVisit[] {
  */
 export async function resumeGrid(dirArg: string, file: string | undefined, opts: GridRunOptions = {}): Promise<GridRunOutcome> {
   const dir = resolve(dirArg);
-  const stored = readGridManifest(dir);
+  const stored = readGridManifest(dir) as StoredManifest;
   const gridFile = file ?? stored.file;
   if (gridFile === undefined) throw new ConfigError(`${printable(dir)}: grid.json names no grid file; give it: shakedown grid FILE --resume ${printable(dirArg)}`);
   if (!existsSync(gridFile)) throw new ConfigError(`${printable(dir)} was planned from ${printable(gridFile)}, which is gone; give the grid file: shakedown grid FILE --resume ${printable(dirArg)}`);

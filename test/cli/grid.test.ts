@@ -200,7 +200,7 @@ describe("shakedown grid: refused before any cell runs (exit 2, nothing written)
     expect((await runCliInProcess(["grid"])).code).toBe(2);
     const r = await runCliInProcess(["grid", "--resume", dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/not a grid folder/);
+    expect(r.stderr).toMatch(/not a shakedown grid folder/);
   });
 });
 
