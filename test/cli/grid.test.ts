@@ -16,6 +16,12 @@ import { runCli, runCliInProcess } from "./helpers.js";
 
 const dir = tempDir("shakedown-grid-cli-");
 const MARKER = `grid-test-${process.pid}-${Date.now()}`;
+/**
+ * A long system prompt (about 1 200 tokens) makes every turn's prefill heavy without a prefix
+ * cache and light with one: the difference the test looks for is then many times the noise of
+ * a busy machine, as it is on a real server with long conversations.
+ */
+const SYSTEM_PROMPT = "You are a careful assistant for an operations team; answer briefly and check each step. ".repeat(60);
 
 function gridYaml(o: { name: string; turns?: number; iterations?: number; extra?: string; command?: string; seqs?: string; repeats?: number; exclude?: string }): string {
   const path = join(dir, `${o.name}.yaml`);
@@ -27,7 +33,7 @@ ${o.exclude ?? ""}matrix:
   prefix_caching: [on, off]
   max_num_seqs: ${o.seqs ?? "[64, 128]"}
 server:
-  command: "${o.command ?? `{shakedown} sim --port {port} --prefix-caching {prefix_caching} --max-num-seqs {max_num_seqs} --time-scale 0.2 --seed 3 --model ${MARKER}`}"
+  command: "${o.command ?? `{shakedown} sim --port {port} --prefix-caching {prefix_caching} --max-num-seqs {max_num_seqs} --profile seed --time-scale 0.05 --seed 3 --model ${MARKER}`}"
   startup_timeout: 20s
   stop_grace: 5s
 ${o.extra ?? ""}suite:
@@ -37,8 +43,10 @@ ${o.extra ?? ""}suite:
       turns: ${o.turns ?? 6}
       iterations: ${o.iterations ?? 3}
       concurrency: 3
-      max_tokens: 48
+      max_tokens: 16
       temperature: 0
+      system_prompt: "${SYSTEM_PROMPT}"
+      thresholds: ["success_rate > 95%"]
 `,
   );
   return path;
