@@ -117,7 +117,8 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--target <url>", "only runs against this target (simulator: the embedded simulator)")
     .option("--figure <name>", "show this figure over time, e.g. ttft.p90")
     .option("--scenario <name>", "--figure: the scenario whose figure to show (when several have it)")
-    .option("--limit <n>", "newest runs shown (default 20)", positiveInt)
+    .option("--limit <n>", "newest runs (or watch cycles) shown (default 20)", positiveInt)
+    .option("--watch", "show the newest cycles of `shakedown watch` (with --target: of that server) instead of runs")
     .option("--json", "print as JSON")
     .option("--rebuild", "re-index every run folder under the output dir (a lost or corrupt database is rebuilt)")
     .option("--set-baseline <dir>", "make this run (folder, label, last) the one `baseline` names")
@@ -153,6 +154,7 @@ export function buildProgram(setExit: (code: number) => void = () => undefined):
     .option("--metrics-host <host>", "address the metrics endpoint listens on", "127.0.0.1")
     .option("--webhook <url>", "POST alerts (firing, resolved) as JSON with a Slack/Mattermost text field; prefer webhook.url_env in the rules for a secret URL")
     .option("--json", "print each cycle's summary as a JSON line on stdout (log lines go to stderr)")
+    .option("--no-history", "do not index the cycles in the run history (<out>/history.sqlite, beside cycles.jsonl)")
     .action(async (suite: string | undefined, opts: import("./commands/watch.js").WatchFlags) => setExit(await (await import("./commands/watch.js")).watchCommand(suite, opts)));
 
   return program;

@@ -15,9 +15,10 @@
  */
 import Database from "better-sqlite3";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ConfigError, EXIT, ShakedownError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
+import { readJsonl } from "./files.js";
 import { RESULTS_SCHEMA_VERSION, RUN_FILES, runTimestamp, type RunResults } from "./run-folder.js";
 
 type Db = Database.Database;
@@ -25,7 +26,7 @@ type Db = Database.Database;
 /** File name of the database in the output dir. */
 export const HISTORY_FILE = "history.sqlite";
 /** The schema this version of shakedown writes (the number of MIGRATIONS). */
-export const HISTORY_SCHEMA_VERSION = 1;
+export const HISTORY_SCHEMA_VERSION = 2;
 /** How long a write waits for another process's transaction before giving up (SQLITE_BUSY). */
 const BUSY_TIMEOUT_MS = 2000;
 /** What `--target` matches for runs against the embedded simulator (whose URL is a random loopback port). */
@@ -120,6 +121,26 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
         PRIMARY KEY (run, scenario, figure)
       ) WITHOUT ROWID;
       CREATE INDEX figures_figure ON figures (figure, scenario);
+    `),
+  // 1 → 2: the cycles of `shakedown watch` (a table of their own: `last` and `baseline` name runs, never cycles)
+  (db) =>
+    db.exec(`
+      CREATE TABLE watch_cycles (
+        watch       TEXT NOT NULL,          -- the watch folder, relative to the database's folder when inside it
+        cycle       INTEGER NOT NULL,
+        started_at  TEXT NOT NULL,
+        ended_at    TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        target_key  TEXT NOT NULL,
+        outcome     TEXT NOT NULL,          -- ok, unreachable, interrupted
+        requests    INTEGER NOT NULL,
+        errors      INTEGER NOT NULL,
+        ttft_p90_ms REAL,
+        e2e_p50_ms  REAL,
+        firing      TEXT NOT NULL,          -- JSON list of the alerts firing after the cycle
+        PRIMARY KEY (watch, cycle)
+      ) WITHOUT ROWID;
+      CREATE INDEX watch_cycles_target ON watch_cycles (target_key, started_at);
     `),
 ];
 
@@ -503,6 +524,8 @@ export interface RebuildOutcome {
   indexed: number;
   /** Folders left out, and why. */
   skipped: { dir: string; reason: string }[];
+  /** Cycles of `shakedown watch` re-indexed from <out>/watch/<target>/cycles.jsonl. */
+  watchCycles: number;
   /** Where an unreadable database was moved before the rebuild. */
   movedAside?: string;
 }
@@ -550,7 +573,8 @@ function rebuildOnce(outAbs: string, dbPath: string): Omit<RebuildOutcome, "move
         (r) => [absoluteDir(r.dir, dbPath), r] as const,
       ),
     );
-    const inside = subfolders(outAbs);
+    // <out>/watch holds the watches' folders (their cycles are indexed below), not a run.
+    const inside = subfolders(outAbs).filter((d) => !(basename(d) === "watch" && !existsSync(join(d, RUN_FILES.manifest))));
     const outside = [...kept.keys()].filter((d) => !inside.includes(d) && existsSync(d));
     const skipped: { dir: string; reason: string }[] = [];
     const found: { rows: { run: RunRow; figures: FigureRow[] }; dir: string }[] = [];
@@ -566,12 +590,14 @@ function rebuildOnce(outAbs: string, dbPath: string): Omit<RebuildOutcome, "move
         skipped.push({ dir, reason: `${RUN_FILES.results} is ${oneLine(e)}` });
       }
     }
+    const cycles = watchCyclesIn(outAbs);
     db.transaction(() => {
-      db.exec("DELETE FROM figures; DELETE FROM runs;");
+      db.exec("DELETE FROM figures; DELETE FROM runs; DELETE FROM watch_cycles;");
       // A label found in a folder and unknown to the old database dates from its run.
       for (const f of found) upsert(db, f.rows, kept.get(f.dir), f.rows.run.started_at);
+      for (const c of cycles) insertWatchCycle(db, c, dbPath);
     }).immediate();
-    return { dbPath, indexed: found.length, skipped };
+    return { dbPath, indexed: found.length, skipped, watchCycles: cycles.length };
   });
 }
 
@@ -905,4 +931,122 @@ export function resolveRunRef(ref: string, opts: { cwd?: string; outDir?: string
   throw new ConfigError(
     `${ref}: no such run folder, label or run id${of}. Labels: ${labels.length > 0 ? listNames(labels) : "none"}; ${what}${note}; or use last, last~N, baseline.`,
   );
+}
+
+// ---------------------------------------------------------------------------------------
+// Watch cycles
+
+export interface WatchCycleRow {
+  /** The watch folder (absolute). */
+  watch: string;
+  cycle: number;
+  startedAt: string;
+  endedAt: string;
+  target: string;
+  outcome: string;
+  requests: number;
+  errors: number;
+  ttftP90Ms?: number;
+  e2eP50Ms?: number;
+  firing: string[];
+}
+
+/**
+ * Indexes one watch cycle (the watch's cycles.jsonl stays the truth). Never costs the watch:
+ * a database that cannot be written is a warning. A cycle indexed again replaces its row.
+ */
+export function indexWatchCycle(row: WatchCycleRow, opts: { outDir: string; onWarning(m: string): void }): void {
+  const dbPath = historyPath(opts.outDir);
+  try {
+    withDb(dbPath, true, (db) => insertWatchCycle(db, row, dbPath));
+  } catch (e) {
+    if (!(e instanceof HistoryError)) throw e;
+    opts.onWarning(`the run history could not index watch cycle ${row.cycle}: ${e.message} (cycles.jsonl keeps it)`);
+  }
+}
+
+function insertWatchCycle(db: Db, row: WatchCycleRow, dbPath: string): void {
+  db.prepare(
+    `INSERT OR REPLACE INTO watch_cycles (watch, cycle, started_at, ended_at, target, target_key, outcome, requests, errors, ttft_p90_ms, e2e_p50_ms, firing)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    storedDir(row.watch, dbPath),
+    row.cycle,
+    row.startedAt,
+    row.endedAt,
+    row.target,
+    targetKey(row.target),
+    row.outcome,
+    row.requests,
+    row.errors,
+    finiteOrNull(row.ttftP90Ms),
+    finiteOrNull(row.e2eP50Ms),
+    JSON.stringify(row.firing),
+  );
+}
+
+/** The cycles of every watch folder under <out>/watch/ (watch.json names the target; cycles.jsonl the cycles). */
+function watchCyclesIn(outAbs: string): WatchCycleRow[] {
+  const root = join(outAbs, "watch");
+  if (!existsSync(root)) return [];
+  const rows: WatchCycleRow[] = [];
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    let target: unknown;
+    try {
+      target = (JSON.parse(readFileSync(join(dir, "watch.json"), "utf8")) as { target?: unknown }).target;
+    } catch {
+      continue; // not a watch folder, or one whose session never started
+    }
+    if (typeof target !== "string") continue;
+    const { items } = readJsonl<Record<string, unknown>>(join(dir, "cycles.jsonl"), (v) => (typeof v === "object" && v !== null && typeof (v as { cycle?: unknown }).cycle === "number" ? undefined : "not a cycle"));
+    for (const c of items) {
+      const figures = (typeof c.figures === "object" && c.figures !== null ? c.figures : {}) as Record<string, unknown>;
+      const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+      const ttft = num(figures["ttft.p90"]);
+      const e2e = num(figures["e2e.p50"]);
+      rows.push({
+        watch: dir,
+        cycle: c.cycle as number,
+        startedAt: String(c.startedAt ?? c.at ?? ""),
+        endedAt: String(c.at ?? c.startedAt ?? ""),
+        target,
+        outcome: String(c.outcome ?? "unknown"),
+        requests: num(c.requests) ?? 0,
+        errors: num(c.errors) ?? 0,
+        ...(ttft !== undefined ? { ttftP90Ms: ttft } : {}),
+        ...(e2e !== undefined ? { e2eP50Ms: e2e } : {}),
+        firing: Array.isArray(c.firing) ? c.firing.filter((x): x is string => typeof x === "string") : [],
+      });
+    }
+  }
+  return rows;
+}
+
+/** The newest watch cycles, newest first (optionally of one target). */
+export function listWatchCycles(opts: { dbPath: string; target?: string; limit?: number }): WatchCycleRow[] {
+  return withDb(opts.dbPath, false, (db) => {
+    const where = opts.target !== undefined ? "WHERE target_key = ?" : "";
+    const args: unknown[] = opts.target !== undefined ? [targetKey(opts.target)] : [];
+    const rows = db
+      .prepare(`SELECT * FROM watch_cycles ${where} ORDER BY started_at DESC, cycle DESC LIMIT ?`)
+      .all(...args, opts.limit ?? 20) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      watch: absoluteDir(String(r.watch), opts.dbPath),
+      cycle: Number(r.cycle),
+      startedAt: String(r.started_at),
+      endedAt: String(r.ended_at),
+      target: String(r.target),
+      outcome: String(r.outcome),
+      requests: Number(r.requests),
+      errors: Number(r.errors),
+      ...(typeof r.ttft_p90_ms === "number" ? { ttftP90Ms: r.ttft_p90_ms } : {}),
+      ...(typeof r.e2e_p50_ms === "number" ? { e2eP50Ms: r.e2e_p50_ms } : {}),
+      firing: JSON.parse(String(r.firing)) as string[],
+    }));
+  });
+}
+
+function finiteOrNull(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
 }

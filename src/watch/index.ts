@@ -28,6 +28,7 @@ import { apiKeyFromEnv } from "../run/target.js";
 import { collectErrors } from "../scenarios/common.js";
 import { validateScenario } from "../scenarios/registry.js";
 import type { TargetInfo } from "../scenarios/types.js";
+import { indexWatchCycle } from "../store/history.js";
 import { loadRunFolder, RESULTS_SCHEMA_VERSION, type LoadedRun } from "../store/run-folder.js";
 import type { RequestRecord } from "../store/records.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
@@ -65,6 +66,8 @@ export interface WatchOptions {
   once?: boolean;
   /** Parent folder: the watch writes <outDir>/watch/<target>/. */
   outDir: string;
+  /** Index each cycle in the run history (<outDir>/history.sqlite, table watch_cycles); default true. */
+  history?: boolean;
   /** A run folder of the canary suite to take the baseline (and the reference answers) from. */
   baselineDir?: string;
   /** Forget the saved baseline, reference answers, windows and alert states. */
@@ -481,6 +484,24 @@ class Watch extends EventEmitter<WatchEventMap> implements WatchHandle {
 
       // Outputs: the summary first, then each transition (log, record, webhook), then the exposition.
       record(store.cycles, summary);
+      if (this.opts.history !== false) {
+        indexWatchCycle(
+          {
+            watch: store.dir,
+            cycle: n,
+            startedAt: summary.startedAt,
+            endedAt: at,
+            target,
+            outcome: summary.outcome,
+            requests: summary.requests,
+            errors: summary.errors,
+            ...(figures["ttft.p90"] !== undefined ? { ttftP90Ms: figures["ttft.p90"] } : {}),
+            ...(figures["e2e.p50"] !== undefined ? { e2eP50Ms: figures["e2e.p50"] } : {}),
+            firing,
+          },
+          { outDir: this.opts.outDir, onWarning: (w) => this.emit("warning", w) },
+        );
+      }
       updateExposition(exposition, target, summary, m.records, canaries, rules.alerts, state.alerts, srv.restarted === true, srv.uptimeHours);
       this.emit("cycle:end", summary);
       for (const tr of transitions) {

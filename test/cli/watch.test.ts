@@ -75,6 +75,16 @@ describe("shakedown watch", () => {
     expect(down.stdout).toMatch(/watch ended after 1 cycle \(one cycle \(--once\)\); firing: unreachable\n$/);
     const dir = join(out, "watch", `127.0.0.1_${s.port}`);
     expect(readFileSync(join(dir, "cycles.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+    // Each cycle is in the run history too, as a watch cycle (never a run).
+    const hist = await runCliInProcess(["history", "--watch", "--out", out, "--json"]);
+    expect(hist.code, hist.stderr).toBe(0);
+    const { cycles } = JSON.parse(hist.stdout) as { cycles: { cycle: number; outcome: string; firing: string[] }[] };
+    expect(cycles.map((c) => [c.cycle, c.outcome])).toEqual([
+      [3, "unreachable"],
+      [2, "ok"],
+      [1, "ok"],
+    ]);
+    expect(cycles[0]?.firing).toEqual(["unreachable"]);
   }, 60_000);
 
   it("fires the seed's two alerts against a degrading simulator: log lines, webhook, /metrics; SIGTERM then exits 1", async () => {

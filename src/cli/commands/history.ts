@@ -13,6 +13,7 @@ import {
   HistoryError,
   historyPath,
   listRuns,
+  listWatchCycles,
   rebuildHistory,
   resolveRunRef,
   setBaseline,
@@ -20,6 +21,7 @@ import {
   SIMULATOR_TARGET,
   type FigureSeries,
   type HistoryEntry,
+  type WatchCycleRow,
 } from "../../store/history.js";
 
 export interface HistoryFlags {
@@ -31,6 +33,8 @@ export interface HistoryFlags {
   rebuild?: boolean;
   setBaseline?: string;
   out?: string;
+  /** --watch: the cycles of `shakedown watch` instead of runs. */
+  watch?: boolean;
 }
 
 /** Rows shown when --limit is not given. */
@@ -134,6 +138,26 @@ function printSeries(s: FigureSeries, flags: HistoryFlags, more: boolean): void 
   if (more) process.stdout.write(`(newest ${s.points.length} run${s.points.length === 1 ? "" : "s"} shown; --limit N for more)\n`);
 }
 
+function printCycles(cycles: WatchCycleRow[], flags: HistoryFlags): void {
+  const of = flags.target !== undefined ? ` of target ${printable(flags.target)}` : "";
+  if (cycles.length === 0) {
+    process.stdout.write(`no watch cycles${of} in the history (shakedown watch indexes each cycle as it ends).\n`);
+    return;
+  }
+  const ms = (v: number | undefined) => (v === undefined ? "n/a" : formatValue(v, "ms"));
+  const rows = cycles.map((c) => [
+    when(c.startedAt),
+    cell(c.target, 50),
+    String(c.cycle),
+    cell(c.outcome, 16),
+    `${c.requests - c.errors}/${c.requests}`,
+    ms(c.ttftP90Ms),
+    ms(c.e2eP50Ms),
+    c.firing.length ? cell(c.firing.join(", "), 60) : "-",
+  ]);
+  process.stdout.write(table(["started (UTC)", "target", "cycle", "outcome", "ok", "TTFT p90", "E2E p50", "firing"], rows, new Set([2, 4, 5, 6])));
+}
+
 export async function historyCommand(flags: HistoryFlags): Promise<number> {
   try {
     return await history(flags);
@@ -158,7 +182,8 @@ async function history(flags: HistoryFlags): Promise<number> {
   if (flags.rebuild) {
     const r = rebuildHistory(out);
     if (r.movedAside !== undefined) process.stderr.write(`the old database could not be read: moved aside to ${rel(r.movedAside)}\n`);
-    process.stderr.write(`rebuilt ${rel(r.dbPath)}: ${r.indexed} run${r.indexed === 1 ? "" : "s"} indexed, ${r.skipped.length} folder${r.skipped.length === 1 ? "" : "s"} skipped\n`);
+    const cycles = r.watchCycles > 0 ? `, ${r.watchCycles} watch cycle${r.watchCycles === 1 ? "" : "s"}` : "";
+    process.stderr.write(`rebuilt ${rel(r.dbPath)}: ${r.indexed} run${r.indexed === 1 ? "" : "s"} indexed${cycles}, ${r.skipped.length} folder${r.skipped.length === 1 ? "" : "s"} skipped\n`);
     for (const s of r.skipped.slice(0, 20)) process.stderr.write(`  skipped ${cell(rel(s.dir), 100)}: ${printable(s.reason, { max: 200 })}\n`);
     if (r.skipped.length > 20) process.stderr.write(`  … and ${r.skipped.length - 20} more\n`);
   }
@@ -171,6 +196,14 @@ async function history(flags: HistoryFlags): Promise<number> {
     throw new ConfigError(
       `no run history at ${rel(dbPath)}: runs are added to it as they finish (shakedown run${outFlag}); to index the run folders already in ${out}: shakedown history --rebuild${outFlag}.`,
     );
+  }
+
+  if (flags.watch) {
+    const limit = flags.limit ?? DEFAULT_LIMIT;
+    const cycles = listWatchCycles({ dbPath, limit, ...(flags.target !== undefined ? { target: flags.target } : {}) });
+    if (flags.json) process.stdout.write(JSON.stringify({ database: dbPath, cycles }, null, 2) + "\n");
+    else printCycles(cycles, flags);
+    return EXIT.ok;
   }
 
   if (flags.figure !== undefined) {

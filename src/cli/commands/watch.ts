@@ -31,6 +31,8 @@ export interface WatchFlags {
   metricsHost: string;
   webhook?: string;
   json?: boolean;
+  /** false with --no-history. */
+  history?: boolean;
 }
 
 /** --every and --for: a duration, or a usage error (exit 2) before anything runs. */
@@ -79,6 +81,7 @@ export async function watchCommand(suiteFile: string | undefined, flags: WatchFl
     ...(forMs !== undefined ? { forMs } : {}),
     ...(flags.once ? { once: true } : {}),
     outDir: suite.output.dir,
+    ...(flags.history === false ? { history: false } : {}),
     ...(baselineDir !== undefined ? { baselineDir } : {}),
     ...(flags.reset ? { reset: true } : {}),
     stopGraceMs,

@@ -10,7 +10,9 @@ import {
   HistoryError,
   indexFinishedRun,
   indexRun,
+  indexWatchCycle,
   listRuns,
+  listWatchCycles,
   rebuildHistory,
   resolveRunRef,
   setBaseline,
@@ -101,7 +103,7 @@ describe("indexRun", () => {
     const db = new Database(historyPath(out), { readonly: true });
     try {
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(db.prepare("SELECT version FROM schema_version").all()).toEqual([{ version: 1 }]);
+      expect(db.prepare("SELECT version FROM schema_version").all()).toEqual([{ version: 1 }, { version: 2 }]);
       expect(db.prepare("SELECT dir, run_id, label, target, target_key FROM runs").all()).toEqual([
         { dir: results.runId, run_id: results.runId, label: "v0.11.2", target: "http://127.0.0.1:45555/v1", target_key: "simulator" },
       ]);
@@ -414,7 +416,7 @@ describe("a database that cannot be used never costs a run", () => {
     db.close();
     const warnings: string[] = [];
     indexFinishedRun(a.dir, a.results, { outDir: out, onWarning: (m) => warnings.push(m) });
-    expect(warnings[0]).toMatch(/written by a newer shakedown \(history schema 99; this one knows 1\)/);
+    expect(warnings[0]).toMatch(/written by a newer shakedown \(history schema 99; this one knows 2\)/);
     let err: unknown;
     try {
       listRuns({ dbPath: historyPath(out) });
@@ -444,5 +446,57 @@ describe("a database that cannot be used never costs a run", () => {
     const warnings: string[] = [];
     indexFinishedRun(a.dir, a.results, { outDir: out, onWarning: (m) => warnings.push(m) });
     expect(warnings[0]).toMatch(/not a shakedown run history/);
+  });
+});
+
+describe("watch cycles in the history", () => {
+  const cycle = (watch: string, n: number, firing: string[] = []) => ({
+    watch,
+    cycle: n,
+    startedAt: `2026-12-05T01:0${n}:00.000Z`,
+    endedAt: `2026-12-05T01:0${n}:02.000Z`,
+    target: "http://127.0.0.1:8000/v1",
+    outcome: "ok",
+    requests: 5,
+    errors: n === 2 ? 1 : 0,
+    ttftP90Ms: 100 + n,
+    e2eP50Ms: 300,
+    firing,
+  });
+
+  it("indexes each cycle in a table of its own (never a run: `last` still names runs), newest first", async () => {
+    const out = outDir();
+    const watch = join(out, "watch", "127.0.0.1_8000");
+    const warnings: string[] = [];
+    for (const n of [1, 2, 3]) indexWatchCycle(cycle(watch, n, n === 3 ? ["ttft_p90"] : []), { outDir: out, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
+    const rows = listWatchCycles({ dbPath: historyPath(out) });
+    expect(rows.map((r) => r.cycle)).toEqual([3, 2, 1]);
+    expect(rows[0]).toMatchObject({ watch, firing: ["ttft_p90"], ttftP90Ms: 103, errors: 0 });
+    expect(listRuns({ dbPath: historyPath(out) })).toEqual([]);
+    expect(listWatchCycles({ dbPath: historyPath(out), target: "http://other:1/v1" })).toEqual([]);
+  });
+
+  it("rebuilds the cycles from cycles.jsonl, and migrates a database of the first schema", () => {
+    const out = outDir();
+    const watch = join(out, "watch", "127.0.0.1_8000");
+    mkdirSync(watch, { recursive: true });
+    writeFileSync(join(watch, "watch.json"), JSON.stringify({ target: "http://127.0.0.1:8000/v1" }));
+    writeFileSync(
+      join(watch, "cycles.jsonl"),
+      [1, 2].map((n) => JSON.stringify({ v: 1, cycle: n, startedAt: `2026-12-05T01:0${n}:00.000Z`, at: `2026-12-05T01:0${n}:01.000Z`, outcome: "ok", requests: 3, errors: 0, figures: { "ttft.p90": 50 }, firing: [] })).join("\n") + "\n{torn",
+    );
+    indexWatchCycle(cycle(watch, 1), { outDir: out, onWarning: () => undefined });
+    // Back to the first schema: no watch_cycles table, version 1.
+    const db = new Database(historyPath(out));
+    db.exec("DROP TABLE watch_cycles; DELETE FROM schema_version WHERE version = 2;");
+    db.close();
+    const r = rebuildHistory(out);
+    expect(r.watchCycles).toBe(2);
+    expect(r.skipped).toEqual([]);
+    expect(listWatchCycles({ dbPath: historyPath(out) }).map((c) => [c.cycle, c.ttftP90Ms])).toEqual([
+      [2, 50],
+      [1, 50],
+    ]);
   });
 });
