@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+import { main } from "../dist-cli/main.js";
 
 // Once a command has its exit code, the process ends: a socket or timer left behind by a
 // server that misbehaved must not keep it alive (a bounded shutdown). The grace lets

@@ -104,11 +104,12 @@ describe.skipIf(!npmAvailable)("the packed package, installed into a scratch pro
 
   it("holds what the API needs at run time, and no sources, tests or source maps", () => {
     const files = new Set(packed.files);
-    for (const f of ["package.json", "bin/shakedown.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "docs/metrics.md", "docs/api.md", "suites/default.yaml", "suites/sim/reasoning-answers.yaml", "schema/suite.schema.json"]) {
+    for (const f of ["package.json", "bin/shakedown.js", "dist-cli/main.js", "dist-cli/worker-thread.js", "dist-cli/sim-process.js", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "docs/metrics.md", "docs/api.md", "suites/default.yaml", "suites/sim/reasoning-answers.yaml", "schema/suite.schema.json"]) {
       expect(files.has(f), f).toBe(true);
     }
     expect(packed.files.filter((f) => /^(src|test|bench|runs|node_modules)\/|\.map$|\.test\.|^tsconfig/.test(f))).toEqual([]);
-    expect(packed.size).toBeLessThan(2 * 1024 * 1024);
+    // dist-cli/ (the command line bundled with its dependencies, scripts/bundle-cli.mjs: half the start-up CPU) adds about 1.5 MB.
+    expect(packed.size).toBeLessThan(3.5 * 1024 * 1024);
   });
 
   it("node -e \"import('shakedown').then(m => m.runSuite(...))\" runs a suite on the simulator", () => {
