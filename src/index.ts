@@ -59,10 +59,19 @@ export type { ChangeWord, Direction, Interval } from "./metrics/compare.js";
 // ---------------------------------------------------------------------------------------------
 // Grids of server configurations.
 
-export { runGrid } from "./grid/index.js";
 export type { RunGridOptions, GridResult } from "./grid/index.js";
 export type { GridManifest, GridVisit, GridCell, VisitStatus } from "./grid/types.js";
 export type { GridAnalysis, GridPair, GridFigure, GridCellAnalysis, GridRecommendation, GridChampion, GridPareto } from "./grid/compare-types.js";
+
+/**
+ * Runs a grid file (docs/grid.md), or finishes the grid folder `opts.resume`: every cell's
+ * server started, checked and stopped per visit, the suite run in it, the visits interleaved,
+ * then the cells compared. Rejects with a ConfigError (nothing started, nothing written) for a
+ * grid that cannot run. Loaded on first use: a run does not load the grid's modules.
+ */
+export async function runGrid(file: string | undefined, opts?: import("./grid/index.js").RunGridOptions): Promise<import("./grid/index.js").GridResult> {
+  return (await import("./grid/index.js")).runGrid(file, opts);
+}
 
 // ---------------------------------------------------------------------------------------------
 // loadSuite
