@@ -173,22 +173,8 @@ function build(f: Fmt, w: Words, base: Omit<GridMessages, "figureLabel" | "pair"
 
 export function gridMessagesEn(f: Fmt): GridMessages {
   const w: Words = {
-    figure: {
-      "ttft.continued.p50": "p50 TTFT of continued turns",
-      "ttft.first_turn.p50": "p50 TTFT of first turns",
-      "ttft.p90": "p90 TTFT",
-      "e2e.p50": "p50 E2E latency",
-      "tpot.p50": "p50 time per output token",
-      "output_tps.p50": "p50 output tok/s per request",
-      "degradation.ttft": "TTFT degradation over turns",
-      "score.mean": "mean score",
-      call_accuracy: "tool-call accuracy",
-      throughput: "throughput",
-      goodput: "goodput",
-      max_throughput: "maximum throughput",
-      max_goodput: "maximum goodput",
-      max_concurrency_within_thresholds: "most sessions at once within thresholds",
-    },
+    // English names are the analysis's own (GridFigure.label).
+    figure: {},
     probeHit: (p) => `p50 TTFT of cache hits (probe ${p})`,
     inSentence: (_figure, label) => label,
     inScenario: (what, sc) => `${what} in scenario ${sc}`,
