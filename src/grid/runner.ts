@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { jsonDifferences } from "../compare/comparable.js";
 import { printable } from "../config/file-check.js";
+import { looksLikeSecret } from "../config/issues.js";
 import { ConfigError, ShakedownError } from "../errors.js";
 import { runSuite } from "../index.js";
 import type { RunOutcome } from "../run/executor.js";
@@ -203,14 +204,16 @@ async function runVisit(dir: string, manifest: GridManifest, plan: GridPlan, cel
     }
   }
 
+  const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, renderTemplate(v, values, "none")]));
   const spec: ServerSpec = {
     kind,
+    secrets: serverSecrets(ctx.apiKey, env),
     baseUrl: url,
     ...(health !== undefined ? { healthUrl: health } : {}),
     startupTimeoutMs: manifest.server.startupTimeoutS * 1000,
     stopGraceMs: manifest.server.stopGraceS * 1000,
     cwd: plan.cwd,
-    env: Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, renderTemplate(v, values, "none")])),
+    env,
     ...(logRel !== undefined ? { logPath: join(dir, logRel) } : {}),
     ...(ctx.pollIntervalMs !== undefined ? { pollIntervalMs: ctx.pollIntervalMs } : {}),
   };
@@ -266,6 +269,20 @@ async function runVisit(dir: string, manifest: GridManifest, plan: GridPlan, cel
   if (outcome.stop !== undefined) return ended({ status: "failed", reason: outcome.stop.message, ...ran });
   if (stopProblem !== undefined) ctx.log(`warning: ${stopProblem}`);
   return ended({ status: "done", ...ran });
+}
+
+/** Names of environment variables that hold secrets. */
+const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
+
+/**
+ * What must never stay in a server's log or in a visit's reason: the API key of the cells'
+ * servers (vLLM prints its arguments, `--api-key` included, when it starts) and the values of
+ * server.env that name or look like a secret (HF_TOKEN, …).
+ */
+export function serverSecrets(apiKey: string | undefined, env: Record<string, string>): string[] {
+  const out = apiKey !== undefined && apiKey !== "" ? [apiKey] : [];
+  for (const [name, value] of Object.entries(env)) if (value.length >= 8 && (SECRET_NAME.test(name) || looksLikeSecret(value))) out.push(value);
+  return out;
 }
 
 /** The command of a visit: {shakedown} goes in as the command line it is, every other value shell-quoted. */

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { redactor } from "../client/redact.js";
 import { printable } from "../config/file-check.js";
 import { register, signalGroup, stopGroup, watchGroup } from "./group.js";
 import { dropAgent, shortAgent } from "./http.js";
@@ -54,9 +55,9 @@ function isFolder(path: string): boolean {
 }
 
 /** Opens the log, or fails the start (kind spawn). */
-export function openLog(path: string | undefined, who: string): ServerLog {
+export function openLog(path: string | undefined, who: string, secrets: readonly string[] = []): ServerLog {
   try {
-    return ServerLog.open(path);
+    return ServerLog.open(path, redactor(secrets));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new ServerStartError("spawn", `cannot start ${who}: its log ${printable(path ?? "(temporary file)")} cannot be opened (${code})`);
@@ -72,7 +73,7 @@ export async function startCommand(spec: ServerSpec, signal?: AbortSignal): Prom
   if (spec.cwd !== undefined && !isFolder(spec.cwd)) {
     throw new ServerStartError("spawn", `cannot start ${who}: its working folder ${printable(spec.cwd)} does not exist or is not a folder`);
   }
-  const log = openLog(spec.logPath, who);
+  const log = openLog(spec.logPath, who, spec.secrets);
   log.note(`starting: ${command}`);
   if (spec.cwd !== undefined) log.note(`working folder: ${spec.cwd}`);
   const envNames = Object.keys(spec.env ?? {});

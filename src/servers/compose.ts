@@ -200,7 +200,7 @@ export async function startCompose(spec: ServerSpec, signal?: AbortSignal): Prom
   if (spec.cwd !== undefined && !statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) {
     throw new ServerStartError("spawn", `cannot start ${who}: its working folder ${printable(spec.cwd)} does not exist or is not a folder`);
   }
-  const log = openLog(spec.logPath, who);
+  const log = openLog(spec.logPath, who, spec.secrets);
   const ctx: DockerContext = { docker: dockerBinary(), base: composeArgs(c), service: c.service, env: { ...process.env, ...spec.env }, cwd: spec.cwd, log };
   const envNames = Object.keys(spec.env ?? {});
   if (envNames.length > 0) log.note(`environment added: ${envNames.join(", ")} (values not logged)`);

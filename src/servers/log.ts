@@ -7,8 +7,13 @@
  * Only the file's last 64 KB is ever read back, when a message needs it (a failed start, a
  * crash): the last meaningful line, and out-of-memory evidence.
  * Without a log path, a temporary file is used and removed when the server is stopped.
+ *
+ * Secrets (the API key a server is started with, a token in its env) never stay in the log:
+ * every text read back is redacted, and the file is rewritten redacted when the server stops
+ * (vLLM prints its arguments, `--api-key` included, when it starts).
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -29,16 +34,17 @@ export class ServerLog {
     readonly path: string,
     fd: number,
     private readonly temporary: boolean,
+    private readonly clean: (text: string) => string,
   ) {
     this.fd = fd;
   }
 
-  /** Opens (creates, appends to) the log; its folder is created. Throws the fs error. */
-  static open(path: string | undefined): ServerLog {
+  /** Opens (creates, appends to) the log; its folder is created. Throws the fs error. `redact` removes the secrets from text. */
+  static open(path: string | undefined, redact: (text: string) => string = (t) => t): ServerLog {
     const temporary = path === undefined;
     const file = path ?? join(tmpdir(), `shakedown-server-${process.pid}-${randomBytes(6).toString("hex")}.log`);
     mkdirSync(dirname(file), { recursive: true });
-    return new ServerLog(file, openSync(file, "a", 0o644), temporary);
+    return new ServerLog(file, openSync(file, "a", 0o644), temporary, redact);
   }
 
   /** The descriptor a child writes to (undefined once closed). */
@@ -50,7 +56,7 @@ export class ServerLog {
   note(text: string): void {
     if (this.fd === undefined) return;
     try {
-      writeSync(this.fd, `${NOTE_PREFIX}${new Date().toISOString()}] ${text.replace(/\n/g, "\n    ")}\n`);
+      writeSync(this.fd, `${NOTE_PREFIX}${new Date().toISOString()}] ${this.clean(text).replace(/\n/g, "\n    ")}\n`);
     } catch {
       // a full disk must not turn a stop into a failure
     }
@@ -73,7 +79,7 @@ export class ServerLog {
       let text = buf.subarray(0, read).toString("utf8");
       // A cut first line (and a cut UTF-8 character) is dropped.
       if (start > 0) text = text.slice(text.indexOf("\n") + 1);
-      return text;
+      return this.clean(text);
     } catch {
       return "";
     } finally {
@@ -92,10 +98,57 @@ export class ServerLog {
     this.fd = undefined;
   }
 
-  /** Closes, and removes the file when it was a temporary one. */
+  /** Closes, and removes the file when it was a temporary one, else rewrites it without the secrets. */
   dispose(): void {
     this.close();
     if (this.temporary) rmSync(this.path, { force: true });
+    else redactFileSync(this.path, this.clean);
+  }
+}
+
+/** Bytes read at a time when a log is rewritten redacted. */
+const REDACT_CHUNK = 1 << 20;
+
+/**
+ * Rewrites a file with `redact` applied, line by line (a secret holds no line break), through a
+ * temporary file renamed over it — only when something was redacted: a file without a secret
+ * is left byte for byte. Never throws (a log that cannot be rewritten stays as it is).
+ */
+export function redactFileSync(path: string, redact: (text: string) => string): void {
+  const tmp = `${path}.redacting`;
+  let input: number | undefined;
+  let output: number | undefined;
+  let changed = false;
+  try {
+    input = openSync(path, "r");
+    output = openSync(tmp, "w", 0o644);
+    const decoder = new StringDecoder("utf8");
+    const buf = Buffer.alloc(REDACT_CHUNK);
+    let carry = "";
+    let pos = 0;
+    const emit = (text: string): void => {
+      const clean = redact(text);
+      if (clean !== text) changed = true;
+      writeSync(output as number, clean);
+    };
+    for (let n = readSync(input, buf, 0, buf.length, pos); n > 0; n = readSync(input, buf, 0, buf.length, pos)) {
+      pos += n;
+      const text = carry + decoder.write(buf.subarray(0, n));
+      // Whole lines now; a line longer than 8 chunks goes out as it is (a secret across that cut is not found).
+      const cut = text.length > 8 * REDACT_CHUNK ? text.length : text.lastIndexOf("\n") + 1;
+      carry = text.slice(cut);
+      emit(text.slice(0, cut));
+    }
+    emit(carry + decoder.end());
+    closeSync(output);
+    output = undefined;
+    if (changed) renameSync(tmp, path);
+  } catch {
+    // the log keeps what it has
+  } finally {
+    if (input !== undefined) closeSync(input);
+    if (output !== undefined) closeSync(output);
+    rmSync(tmp, { force: true }); // gone after the rename; else the attempt's leftover
   }
 }
 

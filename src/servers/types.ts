@@ -28,6 +28,8 @@ export interface ServerSpec {
   logPath?: string;
   /** Between health polls (ms); default 500. */
   pollIntervalMs?: number;
+  /** Values never kept: redacted from every message read from the log, and from the log file when the server stops (the API key, tokens in env). */
+  secrets?: readonly string[];
 }
 
 /** Why a start failed: spawn (could not run at all), exited (before healthy), timeout, oom (out of memory shown by the log or a SIGKILL), aborted (the signal), unreachable (endpoint). */

@@ -145,6 +145,24 @@ describe("kind command", () => {
     expect(log).toMatch(/\] stopped: /);
   });
 
+  it("secrets never stay: the log is rewritten without them at stop, and a failure's reason and tail are redacted", async () => {
+    const token = "hf_shakedownTestToken0123456789abcdef";
+    // vLLM prints its arguments (--api-key included) when it starts.
+    const base = await commandSpec({ SECRET_TOKEN: token });
+    const spec = { ...base, command: `echo "non-default args: {'api_key': '$SECRET_TOKEN'}"; ${base.command}`, secrets: [token] };
+    const server = await startServer(spec);
+    await server.stop();
+    const log = readFileSync(spec.logPath as string, "utf8");
+    expect(log).toContain("{'api_key': '[REDACTED]'}");
+    expect(log).not.toContain(token);
+
+    const failing = await commandSpec({ SECRET_TOKEN: token });
+    const err = await startFailure({ ...failing, command: `echo "error: the key $SECRET_TOKEN is refused" >&2; exit 1`, secrets: [token] });
+    expect(err.reason).toContain("error: the key [REDACTED] is refused");
+    expect(`${err.reason}${err.logTail}`).not.toContain(token);
+    expect(readFileSync(failing.logPath as string, "utf8")).not.toContain(token);
+  });
+
   it("an out-of-memory exit before healthy: kind oom, the line quoted, the log's tail kept", async () => {
     const spec = await commandSpec({ OOM_AFTER_MS: "50" });
     const err = await startFailure(spec);

@@ -106,3 +106,13 @@ describe("loadGridFile", () => {
     expect(() => loadGridFile(gridFile("- a\n- b\n"))).toThrow(ConfigError);
   });
 });
+
+describe("serverSecrets", () => {
+  it("keeps the API key and the env values that name or look like a secret, never the parameters", async () => {
+    const { serverSecrets } = await import("../../../src/grid/runner.js");
+    expect(
+      serverSecrets("key-of-the-servers", { HF_TOKEN: "hf_aaaaaaaaaaaaaaaaaaaaaa", MAX_NUM_SEQS: "64", VLLM_LOGGING_LEVEL: "INFO", EXTRA: "sk-bbbbbbbbbbbbbbbbbbbbbbbb", SHORT_KEY: "abc" }),
+    ).toEqual(["key-of-the-servers", "hf_aaaaaaaaaaaaaaaaaaaaaa", "sk-bbbbbbbbbbbbbbbbbbbbbbbb"]);
+    expect(serverSecrets(undefined, {})).toEqual([]);
+  });
+});

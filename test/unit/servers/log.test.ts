@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { lastMeaningfulLine, oomEvidence } from "../../../src/servers/log.js";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { redactor } from "../../../src/client/redact.js";
+import { lastMeaningfulLine, oomEvidence, redactFileSync } from "../../../src/servers/log.js";
 import { describeCrash, describeFailure, exitText, seconds } from "../../../src/servers/wait.js";
 
 const ctx = { who: 'server "vllm"', url: "http://user:pw@127.0.0.1:8000/health?x=1", startupTimeoutMs: 600_000, elapsedMs: 4200 };
@@ -66,5 +70,33 @@ describe("the sentences of a failure", () => {
     expect(describeCrash('server "vllm"', { code: 1, signal: null }, 12 * 60_000, "RuntimeError: CUDA error: an illegal memory access\n")).toBe(
       'server "vllm" exited with code 1 while it was serving (12 min after it was healthy); last log line: "RuntimeError: CUDA error: an illegal memory access"',
     );
+  });
+});
+
+describe("redactFileSync", () => {
+  const dir = mkdtempSync(join(tmpdir(), "shakedown-redact-"));
+  const secret = "sk-abcdefghijklmnop0123456789";
+
+  it("rewrites every line holding the secret, across 1 MiB chunks, and keeps the rest byte for byte", () => {
+    const path = join(dir, "big.log");
+    // Lines of 100 bytes, the secret on a line that straddles the first 1 MiB read.
+    const lines = Array.from({ length: 25_000 }, (_, i) => (i === 10_485 || i === 24_999 ? `key ${secret} line ${i}` : `INFO line ${i} `.padEnd(99, "x")));
+    writeFileSync(path, lines.join("\n") + "\n");
+    redactFileSync(path, redactor([secret]));
+    const text = readFileSync(path, "utf8");
+    expect(text).not.toContain(secret);
+    expect(text.split("\n")[10_485]).toBe("key [REDACTED] line 10485");
+    expect(text.split("\n")[24_999]).toBe("key [REDACTED] line 24999");
+    expect(text.split("\n")[10_484]).toBe(lines[10_484]);
+  });
+
+  it("leaves a file without the secret untouched (not even rewritten), and never throws", () => {
+    const path = join(dir, "clean.log");
+    writeFileSync(path, Buffer.from([0x49, 0x4e, 0xff, 0xfe, 0x0a])); // invalid UTF-8 stays as it is
+    const before = statSync(path).ino;
+    redactFileSync(path, redactor([secret]));
+    expect(readFileSync(path)).toEqual(Buffer.from([0x49, 0x4e, 0xff, 0xfe, 0x0a]));
+    expect(statSync(path).ino).toBe(before);
+    expect(() => redactFileSync(join(dir, "missing.log"), redactor([secret]))).not.toThrow();
   });
 });
