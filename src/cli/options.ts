@@ -116,3 +116,19 @@ export function gpuFlag(v: string): { source: "off" | "nvidia-smi" | "dcgm" | "c
     'expected off, nvidia-smi, a DCGM exporter URL (http://host:9400/metrics) or cmd:COMMAND (e.g. "cmd:ssh gpu1 nvidia-smi --query-gpu={fields} --format=csv,noheader,nounits -lms {interval_ms}").',
   );
 }
+
+/** --target, --model and --api-key-env, as the flags of the commands that aim at a server give them. */
+export interface TargetFlags {
+  target?: string;
+  model?: string;
+  apiKeyEnv?: string;
+}
+
+/** The target part of resolveSuite's input from those flags (only the ones given). */
+export function targetFromFlags(flags: TargetFlags): { url?: string; model?: string; apiKeyEnv?: string } {
+  return {
+    ...(flags.target !== undefined ? { url: flags.target } : {}),
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+  };
+}

@@ -735,14 +735,7 @@ export function figureSeries(opts: { dbPath: string; figure: string; scenario?: 
 }
 
 /** A figure over time: the newest `limit` runs that have it, oldest first. */
-export function figureHistory(opts: { dbPath: string; figure: string; scenario?: string; target?: string; limit?: number }): {
-  runId: string;
-  startedAt: string;
-  label?: string;
-  value?: number;
-  n: number;
-  dir: string;
-}[] {
+export function figureHistory(opts: { dbPath: string; figure: string; scenario?: string; target?: string; limit?: number }): FigurePoint[] {
   return figureSeries(opts).points;
 }
 

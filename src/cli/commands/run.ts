@@ -17,7 +17,7 @@ import { fmtMetric } from "../../report/format.js";
 import { writeFileAtomic } from "../../store/files.js";
 import { checkLabel, indexFinishedRun } from "../../store/history.js";
 import { attachProgress } from "../progress.js";
-import { simFlagNames, simKnobsFromFlags, type gpuFlag, type SimFlags } from "../options.js";
+import { simFlagNames, simKnobsFromFlags, targetFromFlags, type gpuFlag, type SimFlags } from "../options.js";
 import { exitCodeFor, printSummary } from "../summary.js";
 
 export interface RunFlags extends SimFlags {
@@ -59,11 +59,7 @@ export async function runCommand(suiteFile: string | undefined, flags: RunFlags)
     ...(suiteFile !== undefined ? { file: suiteFile } : {}),
     ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}),
     sets: flags.set,
-    target: {
-      ...(flags.target !== undefined ? { url: flags.target } : {}),
-      ...(flags.model !== undefined ? { model: flags.model } : {}),
-      ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
-    },
+    target: targetFromFlags(flags),
     ...(flags.out !== undefined ? { outDir: flags.out } : {}),
     ...(Object.keys(sim).length > 0 ? { sim } : {}),
     ...(flags.gpu !== undefined ? { gpu: flags.gpu } : {}),

@@ -13,6 +13,7 @@ import { resolveRunRef } from "../../store/history.js";
 import { defaultRules, formatValue, loadRulesFile, startWatch, type CycleSummary, type WatchRules } from "../../watch/index.js";
 import { formatMs } from "../../watch/remediation.js";
 import { webhookUrlProblem } from "../../watch/rules.js";
+import { targetFromFlags } from "../options.js";
 
 export interface WatchFlags {
   target?: string;
@@ -52,11 +53,7 @@ export async function watchCommand(suiteFile: string | undefined, flags: WatchFl
   const suite = resolveSuite({
     file: suiteFile ?? builtinSuitePath("watch-canary"),
     sets: flags.set,
-    target: {
-      ...(flags.target !== undefined ? { url: flags.target } : {}),
-      ...(flags.model !== undefined ? { model: flags.model } : {}),
-      ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
-    },
+    target: targetFromFlags(flags),
     ...(flags.out !== undefined ? { outDir: flags.out } : {}),
   });
   if (suite.target.url === undefined) {
