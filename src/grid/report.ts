@@ -247,6 +247,9 @@ function pad(s: string, n: number): string {
 }
 
 /** A short summary for the terminal: cells × headline figures, differences beyond noise, recommendations, champion, failed cells. */
+/** What a figure's n counts, by where its values come from. */
+const N_UNIT: Record<GridFigure["source"], string> = { requests: "requests", "per-task": "task runs", proportion: "case runs", estimate: "visits", run: "visits" };
+
 /** Differences beyond noise the terminal summary lists (report.md lists every one). */
 const TEXT_MAX_DIFFERENCES = 10;
 
@@ -263,6 +266,14 @@ export function renderGridText(a: GridAnalysis): string {
     const rows = measured.map((cell) => [safe(cell.label, 48), ...a.figures.map((f) => fmtMetric(cell.figures.find((x) => x.figure === f.key)?.value, f.unit))]);
     const widths = head.map((h, i) => Math.max(Array.from(h).length, ...rows.map((r) => Array.from(r[i]!).length)));
     lines.push("", head.map((h, i) => pad(h, widths[i]!)).join("  "), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map((r) => r.map((v, i) => pad(v, widths[i]!)).join("  ")));
+    // What each column rests on, per cell (report.md has each value's n and interval).
+    const rests = a.figures.map((f) => {
+      const ns = measured.map((cell) => cell.figures.find((x) => x.figure === f.key)?.n ?? 0);
+      const lo = Math.min(...ns);
+      const hi = Math.max(...ns);
+      return `${multi ? `${safe(f.scenario, 30)}/` : ""}${f.figure} ${lo === hi ? lo : `${lo}-${hi}`} ${N_UNIT[f.source]}`;
+    });
+    lines.push(`n per cell: ${rests.join("; ")}`);
   }
   const beyond = a.pairs.filter((p) => p.beyondNoise);
   lines.push("", beyond.length ? "Differences beyond noise:" : "No difference beyond noise between any two cells.");
