@@ -573,8 +573,9 @@ function rebuildOnce(outAbs: string, dbPath: string): Omit<RebuildOutcome, "move
         (r) => [absoluteDir(r.dir, dbPath), r] as const,
       ),
     );
-    // <out>/watch holds the watches' folders (their cycles are indexed below), not a run.
-    const inside = subfolders(outAbs).filter((d) => !(basename(d) === "watch" && !existsSync(join(d, RUN_FILES.manifest))));
+    // <out>/watch holds the watches' folders (their cycles are indexed below), and a grid folder
+    // (grid.json) its cells' runs: neither is a run, nor skipped as a broken one.
+    const inside = subfolders(outAbs).filter((d) => existsSync(join(d, RUN_FILES.manifest)) || !(basename(d) === "watch" || existsSync(join(d, "grid.json"))));
     const outside = [...kept.keys()].filter((d) => !inside.includes(d) && existsSync(d));
     const skipped: { dir: string; reason: string }[] = [];
     const found: { rows: { run: RunRow; figures: FigureRow[] }; dir: string }[] = [];

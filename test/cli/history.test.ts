@@ -123,6 +123,9 @@ describe("shakedown history", () => {
       expect(r.stdout).toBe("");
     }
     expect((await runCliInProcess(["history", "--out", out, "--figure", "ttft.p9"])).stderr).toMatch(/no indexed run has the figure ttft\.p9; figures recorded: .*ttft\.p90/);
+    const both = await runCliInProcess(["history", "--out", out, "--watch", "--figure", "ttft.p90"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--watch lists the cycles of shakedown watch; --figure and --scenario show a figure of the runs: give one or the other/);
     const empty = join(work, "empty");
     mkdirSync(empty, { recursive: true });
     const r = await runCliInProcess(["history", "--out", empty]);

@@ -178,6 +178,9 @@ async function history(flags: HistoryFlags): Promise<number> {
   if (flags.scenario !== undefined && flags.figure === undefined) throw new ConfigError("--scenario applies with --figure (the scenario whose figure to show).");
   if (flags.figure !== undefined && flags.figure.trim() === "") throw new ConfigError("--figure: empty figure name (e.g. --figure ttft.p90).");
   if (flags.target !== undefined && targetKey(flags.target) === "") throw new ConfigError("--target: empty URL.");
+  if (flags.watch && (flags.figure !== undefined || flags.scenario !== undefined)) {
+    throw new ConfigError("--watch lists the cycles of shakedown watch; --figure and --scenario show a figure of the runs: give one or the other.");
+  }
 
   if (flags.rebuild) {
     const r = rebuildHistory(out);

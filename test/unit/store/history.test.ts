@@ -491,6 +491,9 @@ describe("watch cycles in the history", () => {
     const db = new Database(historyPath(out));
     db.exec("DROP TABLE watch_cycles; DELETE FROM schema_version WHERE version = 2;");
     db.close();
+    // A grid folder beside them is not a run, nor a broken one.
+    mkdirSync(join(out, "20261205T000000Z-grid-g"), { recursive: true });
+    writeFileSync(join(out, "20261205T000000Z-grid-g", "grid.json"), "{}");
     const r = rebuildHistory(out);
     expect(r.watchCycles).toBe(2);
     expect(r.skipped).toEqual([]);
